@@ -1,0 +1,80 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Each C library is wrapped by exactly one Swift module (see docs/style.md):
+// CRdKafka → Kafka, CCurl → HTTPClient, CLibPQ → Postgres. Everything above those
+// three modules is plain Swift.
+let package = Package(
+    name: "okayface-worker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "okayface-worker", targets: ["okayface-worker"]),
+        .executable(name: "okayface-dev", targets: ["okayface-dev"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+
+        // The only modules that call C.
+        .target(name: "Kafka", dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
+
+        // Plain Swift.
+        .target(name: "OkayFace", dependencies: ["HTTPClient", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ImageStore", dependencies: ["HTTPClient", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Verification", dependencies: ["OkayFace", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "Worker",
+            dependencies: [
+                "Verification", "OkayFace", "ImageStore", "Kafka", "Postgres", "HTTPClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Simulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "DevTools",
+            dependencies: [
+                "Kafka", "Verification", "Simulator", "Worker",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Thin executables: argument parsing and nothing else.
+        .executableTarget(
+            name: "okayface-worker",
+            dependencies: ["Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "okayface-dev",
+            dependencies: ["DevTools", "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Simulator"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "OkayFaceTests", dependencies: ["OkayFace", "Simulator", "HTTPClient"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "OkayFace"]),
+        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "HTTPClient"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
