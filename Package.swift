@@ -31,8 +31,9 @@ let package = Package(
 
         // Plain Swift.
         .target(name: "OkayFace", dependencies: ["HTTPClient", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "ImageStore", dependencies: ["HTTPClient", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Verification", dependencies: ["OkayFace", .product(name: "Logging", package: "swift-log")]),
+        // An adapter: implements the domain's ImageSource port.
+        .target(name: "ImageStore", dependencies: ["Verification", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Worker",
             dependencies: [
@@ -72,7 +73,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         .testTarget(name: "OkayFaceTests", dependencies: ["OkayFace", "Simulator", "HTTPClient"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "OkayFace"]),
-        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore"]),
+        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "Verification"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "HTTPClient"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification"]),
     ],

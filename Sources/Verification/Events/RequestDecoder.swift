@@ -1,0 +1,88 @@
+import Foundation
+
+/// Decodes and validates VerificationRequested v1 from the raw Kafka value.
+///
+/// Hand-validated rather than `Codable`, so that every rejection names the exact field
+/// (the DLQ's `error.message` is read by the people who fix the upstream service).
+public enum RequestDecoder {
+    public static let maxRequestIdLength = 128
+    public static let maxJourneyIdLength = 128
+    public static let maxURILength = 2048
+    public static let maxSubjectLength = 256
+
+    public static func decode(_ bytes: [UInt8]) throws(InvalidRequest) -> VerificationRequested {
+        guard !bytes.isEmpty else { throw InvalidRequest(.malformedJSON, "empty message value") }
+        let any: Any
+        do {
+            any = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+        } catch {
+            throw InvalidRequest(.malformedJSON, "value is not valid JSON")
+        }
+        guard let object = any as? [String: Any] else {
+            throw InvalidRequest(.notAnObject, "value is JSON but not an object")
+        }
+
+        if let version = object["schemaVersion"], !(version is NSNull) {
+            guard let number = version as? NSNumber, !isBool(number), number.doubleValue == 1 else {
+                throw InvalidRequest(.unsupportedSchemaVersion, "schemaVersion must be 1")
+            }
+        }
+
+        let requestId = try requiredString(object, "requestId", maxLength: maxRequestIdLength)
+        let journeyId = try optionalString(object, "journeyId", maxLength: maxJourneyIdLength)
+
+        guard let rawImages = object["images"], !(rawImages is NSNull) else {
+            throw InvalidRequest(.missingField, "missing required field images")
+        }
+        guard let imageObject = rawImages as? [String: Any] else {
+            throw InvalidRequest(.invalidField, "images must be an object")
+        }
+        var images: [ImageRole: String] = [:]
+        for role in ImageRole.allCases {
+            images[role] = try requiredString(imageObject, role.rawValue, maxLength: maxURILength, path: "images.")
+        }
+
+        let subject = try optionalString(object, "subject", maxLength: maxSubjectLength)
+        var requestedAt: Date?
+        if let text = try optionalString(object, "requestedAt", maxLength: 64) {
+            guard let date = Timestamp.parse(text) else {
+                throw InvalidRequest(.invalidField, "requestedAt must be an RFC 3339 timestamp")
+            }
+            requestedAt = date
+        }
+        return VerificationRequested(
+            requestId: requestId, journeyId: journeyId, images: images, subject: subject, requestedAt: requestedAt)
+    }
+
+    private static func requiredString(
+        _ object: [String: Any], _ key: String, maxLength: Int, path: String = ""
+    ) throws(InvalidRequest) -> String {
+        guard let value = try optionalString(object, key, maxLength: maxLength, path: path) else {
+            throw InvalidRequest(.missingField, "missing required field \(path)\(key)")
+        }
+        return value
+    }
+
+    /// nil when absent or JSON null; throws when present with the wrong type, empty or too long.
+    private static func optionalString(
+        _ object: [String: Any], _ key: String, maxLength: Int, path: String = ""
+    ) throws(InvalidRequest) -> String? {
+        guard let raw = object[key], !(raw is NSNull) else { return nil }
+        guard let text = raw as? String else {
+            throw InvalidRequest(.invalidField, "\(path)\(key) must be a string")
+        }
+        guard !text.isEmpty else { throw InvalidRequest(.invalidField, "\(path)\(key) must not be empty") }
+        guard text.count <= maxLength else {
+            throw InvalidRequest(.invalidField, "\(path)\(key) is longer than \(maxLength) characters")
+        }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw InvalidRequest(.invalidField, "\(path)\(key) contains control characters")
+        }
+        return text
+    }
+
+    /// JSONSerialization turns `true` into an NSNumber; a boolean schemaVersion is still wrong.
+    private static func isBool(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c" && (number == NSNumber(value: true) || number == NSNumber(value: false))
+    }
+}

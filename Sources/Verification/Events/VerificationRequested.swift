@@ -1,0 +1,26 @@
+import Foundation
+
+/// VerificationRequested v1, as published by onboarding services on
+/// `okayface.verification.requests` (design.md §3). Built only by `RequestDecoder`, which
+/// validates it, so a value of this type is always a valid request.
+public struct VerificationRequested: Sendable, Equatable {
+    /// The idempotency key: 1–128 characters.
+    public var requestId: String
+    /// Absent when the worker must create a journey through Create JourneyID.
+    public var journeyId: String?
+    /// Image URIs by role.
+    public var images: [ImageRole: String]
+    public var subject: String?
+    public var requestedAt: Date?
+
+    public init(requestId: String, journeyId: String?, images: [ImageRole: String], subject: String?, requestedAt: Date?) {
+        self.requestId = requestId
+        self.journeyId = journeyId
+        self.images = images
+        self.subject = subject
+        self.requestedAt = requestedAt
+    }
+
+    /// The URI of one image; validation guarantees all three are present.
+    public func uri(_ role: ImageRole) -> String { images[role] ?? "" }
+}

@@ -1,0 +1,20 @@
+import Foundation
+
+/// A message from the requests topic with its coordinates, free of any Kafka client type.
+public struct IncomingMessage: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var receivedAt: Date
+
+    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], receivedAt: Date = Date()) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.receivedAt = receivedAt
+    }
+}

@@ -1,0 +1,60 @@
+// The seams of the pipeline: each is implemented by an adapter module (Postgres store,
+// image store, Kafka dead-letter producer, outbox relay) and, in unit tests, by small
+// in-memory conformances.
+
+/// Durable storage of decisions.
+public protocol ResultStore: Sendable {
+    /// True when `requestId` already has a decision (the idempotency check).
+    func hasDecision(requestId: String) async throws -> Bool
+    /// Writes the record in one transaction. When another worker decided the same request
+    /// first, nothing is written and `.alreadyDecided` is returned.
+    func save(_ record: VerificationRecord) async throws -> SaveOutcome
+}
+
+/// What `ResultStore.save` did.
+public enum SaveOutcome: Sendable, Equatable {
+    case saved(OutboxEntry)
+    case alreadyDecided
+}
+
+/// A result event waiting in the outbox table to be published.
+public struct OutboxEntry: Sendable, Equatable {
+    public var id: Int64
+    public var requestId: String
+    public var payload: [UInt8]
+
+    public init(id: Int64, requestId: String, payload: [UInt8]) {
+        self.id = id
+        self.requestId = requestId
+        self.payload = payload
+    }
+}
+
+/// Receives outbox rows right after their transaction committed (the fast path); rows it
+/// fails to publish are found again by the relay's recovery scan.
+public protocol ResultPublisher: Sendable {
+    func publishCommitted(_ entries: [OutboxEntry])
+}
+
+/// The dead-letter topic. Returns only when the copy is durable in Kafka.
+public protocol DeadLetterSink: Sendable {
+    func deadLetter(_ message: IncomingMessage, error: InvalidRequest) async throws
+}
+
+/// Why an image could not be used.
+public enum ImageLoadFailure: Error, Sendable, Equatable {
+    /// The URI is outside the allow-list or uses a scheme that is not allowed: never read.
+    case forbidden(String)
+    /// The image does not exist or could not be fetched.
+    case unavailable(String)
+    /// The bytes are not an acceptable image.
+    case invalid(String)
+    /// More than the allowed bytes.
+    case tooLarge
+}
+
+/// URI → bytes.
+public protocol ImageSource: Sendable {
+    /// Loads at most `maxBytes` bytes; more is `.tooLarge`, found while reading.
+    func load(_ uri: String, maxBytes: Int) async throws(ImageLoadFailure) -> [UInt8]
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Everything one decided request writes, in one transaction: the request, its result, each
+/// vendor call and the outbox row that carries `result` to the results topic.
+public struct VerificationRecord: Sendable {
+    /// The request as received, with the journey that was used (created or given).
+    public var request: VerificationRequested
+    /// True when the worker created the journey through Create JourneyID.
+    public var journeyCreated: Bool
+    public var source: IncomingMessage.Coordinates
+    public var result: VerificationCompleted
+    public var vendorCalls: [VendorCallRecord]
+
+    public init(
+        request: VerificationRequested, journeyCreated: Bool, source: IncomingMessage.Coordinates,
+        result: VerificationCompleted, vendorCalls: [VendorCallRecord]
+    ) {
+        self.request = request
+        self.journeyCreated = journeyCreated
+        self.source = source
+        self.result = result
+        self.vendorCalls = vendorCalls
+    }
+}
+
+extension IncomingMessage {
+    /// Where a message came from, stored with the request.
+    public struct Coordinates: Sendable, Equatable {
+        public var topic: String
+        public var partition: Int32
+        public var offset: Int64
+        public var receivedAt: Date
+    }
+
+    public var coordinates: Coordinates {
+        Coordinates(topic: topic, partition: partition, offset: offset, receivedAt: receivedAt)
+    }
+}
