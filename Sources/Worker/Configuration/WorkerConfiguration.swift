@@ -1,0 +1,139 @@
+import Foundation
+import ImageStore
+import Logging
+import OkayFace
+import Verification
+
+/// Everything `okayface-worker run` needs, read from the environment and flags
+/// (design.md §5). Built only through `load`, which validates every setting.
+public struct WorkerConfiguration: Sendable {
+    /// Kafka topics and client properties.
+    public struct Kafka: Sendable {
+        public var brokers: String
+        public var groupId: String
+        public var requestTopic: String
+        public var resultTopic: String
+        public var dlqTopic: String
+        /// librdkafka properties from `KAFKA_CONFIG_<PROP>` (`_` → `.`, lower-cased).
+        public var extraProperties: [String: String]
+    }
+
+    public var kafka: Kafka
+    public var databaseURL: String
+    public var databasePoolSize: Int
+    public var okayFace: OkayFaceConfiguration
+    public var vendorRetry: RetryPolicy
+    public var maxInFlight: Int
+    public var thresholds: Thresholds
+    public var imageAllowList: ImageAllowList
+    public var httpPort: Int
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var shutdownGrace: Duration
+    public var outboxRecoveryInterval: Duration
+
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable {
+        case json
+        case text
+    }
+
+    public static let defaultRequestTopic = "okayface.verification.requests"
+    public static let defaultResultTopic = "okayface.verification.results"
+    public static let defaultDLQTopic = "okayface.verification.requests.dlq"
+
+    /// Reads the settings; `values` is the environment with flags already laid over it.
+    public static func load(_ values: [String: String]) throws(ConfigurationError) -> WorkerConfiguration {
+        let s = Settings(values: values)
+
+        var extra: [String: String] = [:]
+        for (name, value) in values where name.hasPrefix("KAFKA_CONFIG_") {
+            let property = name.dropFirst("KAFKA_CONFIG_".count).lowercased().replacingOccurrences(of: "_", with: ".")
+            guard !property.isEmpty else { throw ConfigurationError(name, "names no librdkafka property") }
+            extra[property] = value
+        }
+        let kafka = Kafka(
+            brokers: try s.string("KAFKA_BROKERS", default: "localhost:9092"),
+            groupId: try s.string("KAFKA_GROUP_ID", default: "okayface-worker"),
+            requestTopic: try s.string("KAFKA_REQUEST_TOPIC", default: defaultRequestTopic),
+            resultTopic: try s.string("KAFKA_RESULT_TOPIC", default: defaultResultTopic),
+            dlqTopic: try s.string("KAFKA_DLQ_TOPIC", default: defaultDLQTopic),
+            extraProperties: extra)
+
+        let databaseURL = try s.string("DATABASE_URL")
+        guard databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") || databaseURL.contains("=")
+        else {
+            throw ConfigurationError("DATABASE_URL", "must be a libpq connection URI (postgresql://…) or key=value string")
+        }
+
+        let timeoutMs = try s.int("OKAYFACE_TIMEOUT_MS", default: 30_000, range: 100...600_000)
+        let okayFace = OkayFaceConfiguration(
+            baseURL: try s.url("OKAYFACE_BASE_URL", schemes: ["http", "https"]),
+            username: try s.string("OKAYFACE_USERNAME"),
+            password: try s.secret("OKAYFACE_PASSWORD"),
+            timeout: .milliseconds(timeoutMs))
+        let vendorRetry = RetryPolicy(
+            maxAttempts: try s.int("OKAYFACE_MAX_ATTEMPTS", default: 5, range: 1...100),
+            baseDelay: .milliseconds(try s.int("OKAYFACE_RETRY_BASE_MS", default: 200, range: 1...60_000)),
+            maxDelay: .milliseconds(try s.int("OKAYFACE_RETRY_MAX_MS", default: 10_000, range: 1...600_000)))
+
+        let thresholds = Thresholds(
+            faceConfidence: try s.double("THRESHOLD_FACE_CONFIDENCE", default: 75, range: 0...100),
+            liveness: try s.double("THRESHOLD_LIVENESS", default: 0.5, range: 0...1),
+            captureLiveness: try s.double("THRESHOLD_CAPTURE_LIVENESS", default: 0.5, range: 0...1),
+            faceConfidenceReviewBand: try s.double("REVIEW_BAND_FACE_CONFIDENCE", default: 0, range: 0...100),
+            livenessReviewBand: try s.double("REVIEW_BAND_LIVENESS", default: 0, range: 0...1),
+            captureLivenessReviewBand: try s.double("REVIEW_BAND_CAPTURE_LIVENESS", default: 0, range: 0...1))
+
+        let allowList = ImageAllowList(setting: try s.string("IMAGE_ALLOWED_PREFIXES"))
+        guard !allowList.prefixes.isEmpty else {
+            throw ConfigurationError("IMAGE_ALLOWED_PREFIXES", "must list at least one URI prefix")
+        }
+        for prefix in allowList.prefixes where !prefix.contains("://") {
+            throw ConfigurationError("IMAGE_ALLOWED_PREFIXES", "entry \"\(prefix)\" is not a URI prefix such as file:///data/images/")
+        }
+
+        let levelName = try s.choice(
+            "LOG_LEVEL", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        return WorkerConfiguration(
+            kafka: kafka,
+            databaseURL: databaseURL,
+            databasePoolSize: try s.int("DATABASE_POOL_SIZE", default: 8, range: 2...100),
+            okayFace: okayFace,
+            vendorRetry: vendorRetry,
+            maxInFlight: try s.int("WORKER_MAX_IN_FLIGHT", default: 64, range: 1...100_000),
+            thresholds: thresholds,
+            imageAllowList: allowList,
+            httpPort: try s.int("HTTP_PORT", default: 8080, range: 0...65535),
+            logLevel: Logger.Level(rawValue: levelName)!,
+            logFormat: LogFormat(rawValue: try s.choice("LOG_FORMAT", default: "json", from: ["json", "text"]))!,
+            shutdownGrace: .milliseconds(try s.int("WORKER_SHUTDOWN_GRACE_MS", default: 30_000, range: 0...3_600_000)),
+            outboxRecoveryInterval: .milliseconds(
+                try s.int("OUTBOX_RECOVERY_INTERVAL_MS", default: 10_000, range: 100...3_600_000)))
+    }
+
+    /// librdkafka properties for the consumer; operator properties win over ours.
+    public var consumerProperties: [String: String] {
+        var p = ["bootstrap.servers": kafka.brokers, "group.id": kafka.groupId]
+        p.merge(kafka.extraProperties) { _, given in given }
+        return p
+    }
+
+    /// librdkafka properties for the producer (results and dead letters).
+    public var producerProperties: [String: String] {
+        var p = ["bootstrap.servers": kafka.brokers]
+        // Consumer-only properties would make the producer refuse to start.
+        let consumerOnly: Set = [
+            "group.id", "auto.offset.reset", "enable.auto.commit", "partition.assignment.strategy",
+            "session.timeout.ms", "max.poll.interval.ms", "group.instance.id", "enable.auto.offset.store",
+            "auto.commit.interval.ms", "heartbeat.interval.ms",
+        ]
+        for (key, value) in kafka.extraProperties where !consumerOnly.contains(key) { p[key] = value }
+        return p
+    }
+
+    /// The pipeline's view of the configuration.
+    public var pipeline: PipelineConfiguration {
+        PipelineConfiguration(policy: DecisionPolicy(thresholds: thresholds), vendorRetry: vendorRetry)
+    }
+}
