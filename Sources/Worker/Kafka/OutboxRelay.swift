@@ -1,0 +1,171 @@
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import ServiceLifecycle
+import Synchronization
+import Verification
+
+/// Publishes result events from the outbox table to the results topic (key = requestId)
+/// and marks them sent once Kafka acknowledged them.
+///
+/// Fast path: rows arrive from memory right after their transaction committed. Recovery
+/// path: at start-up and every `recoveryInterval` it re-reads rows still unsent (their worker
+/// died, or Kafka was down), so a stored decision is always published eventually. Consumers
+/// of the results topic dedupe on requestId: a row may be published twice, never zero times.
+public final class OutboxRelay: ResultPublisher, Service {
+    private struct State {
+        /// Rows handed to the producer and not yet acknowledged; the recovery scan skips them.
+        var inFlight: Set<Int64> = []
+        /// Acknowledged rows waiting for their `sent_at` update.
+        var acknowledged: Set<Int64> = []
+    }
+
+    private let producer: KafkaProducer
+    private let pool: PostgresPool
+    private let topic: String
+    private let recoveryInterval: Duration
+    private let markInterval: Duration
+    private let shutdownGrace: Duration
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let work: AsyncStream<[OutboxEntry]>
+    private let workInput: AsyncStream<[OutboxEntry]>.Continuation
+
+    public init(
+        producer: KafkaProducer, pool: PostgresPool, topic: String, recoveryInterval: Duration,
+        markInterval: Duration = .milliseconds(100), shutdownGrace: Duration = .seconds(30), logger: Logger
+    ) {
+        self.producer = producer
+        self.pool = pool
+        self.topic = topic
+        self.recoveryInterval = recoveryInterval
+        self.markInterval = markInterval
+        self.shutdownGrace = shutdownGrace
+        self.logger = logger
+        (work, workInput) = AsyncStream.makeStream()
+    }
+
+    public func publishCommitted(_ entries: [OutboxEntry]) {
+        workInput.yield(entries)
+    }
+
+    /// Rows not yet acknowledged by Kafka.
+    public var pending: Int { state.withLock { $0.inFlight.count } }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.markLoop() }
+                group.addTask { await self.recoveryLoop() }
+                for await entries in self.work {
+                    for entry in entries where self.claim(entry.id) {
+                        group.addTask { await self.publish(entry) }
+                    }
+                }
+                // Shutdown: the stream ended. Let acknowledgements of what is in flight arrive
+                // (bounded by the grace period), mark them, then stop the loops.
+                let deadline = ContinuousClock.now + self.shutdownGrace
+                while self.pending > 0, ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                await self.markAcknowledged()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.workInput.finish()
+        }
+        await markAcknowledged()
+    }
+
+    /// Ends the relay without a ServiceGroup (tests, commands).
+    public func finish() { workInput.finish() }
+
+    private func claim(_ id: Int64) -> Bool {
+        state.withLock { s in
+            // Acknowledged rows whose sent_at is not written yet must not go out again.
+            guard !s.acknowledged.contains(id) else { return false }
+            return s.inFlight.insert(id).inserted
+        }
+    }
+
+    private func publish(_ entry: OutboxEntry) async {
+        do {
+            _ = try await producer.send(topic: topic, key: Array(entry.requestId.utf8), value: entry.payload)
+            state.withLock { s in
+                s.inFlight.remove(entry.id)
+                s.acknowledged.insert(entry.id)
+            }
+        } catch {
+            // Left unsent in the table: the recovery scan publishes it again.
+            _ = state.withLock { $0.inFlight.remove(entry.id) }
+            logger.warning("result publish failed; recovery will retry", metadata: ["requestId": "\(entry.requestId)", "error": "\(error)"])
+        }
+    }
+
+    private func markLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: markInterval)
+            await markAcknowledged()
+        }
+    }
+
+    /// One UPDATE for every row acknowledged since the last one.
+    private func markAcknowledged() async {
+        let ids = state.withLock { s in
+            defer { s.acknowledged = [] }
+            return Array(s.acknowledged)
+        }
+        guard !ids.isEmpty else { return }
+        let texts = ids.map(String.init)
+        do {
+            try await pool.withConnection { c in
+                try c.query("UPDATE outbox SET sent_at = now() WHERE id = ANY(\(texts)::bigint[]) AND sent_at IS NULL")
+            }
+        } catch {
+            // They stay unsent and will be published again: a duplicate, never a loss.
+            logger.warning("marking outbox rows sent failed", metadata: ["rows": "\(ids.count)", "error": "\(error)"])
+        }
+    }
+
+    private func recoveryLoop() async {
+        while !Task.isCancelled {
+            await recover()
+            try? await Task.sleep(for: recoveryInterval)
+        }
+    }
+
+    /// Publishes rows left unsent, oldest first, in pages.
+    func recover() async {
+        var afterId: Int64 = 0
+        while !Task.isCancelled {
+            let page: [OutboxEntry]
+            do {
+                let after = afterId
+                page = try await pool.withConnection { c in
+                    try c.query("""
+                        SELECT id, request_id, payload FROM outbox
+                        WHERE sent_at IS NULL AND id > \(after)
+                        ORDER BY id LIMIT 500
+                        """).compactMap { row in
+                        guard let id = row.int("id"), let requestId = row.string("request_id"),
+                              let payload = row.string("payload") else { return nil }
+                        return OutboxEntry(id: Int64(id), requestId: requestId, payload: Array(payload.utf8))
+                    }
+                }
+            } catch {
+                logger.warning("outbox recovery scan failed", metadata: ["error": "\(error)"])
+                return
+            }
+            guard let last = page.last else { return }
+            afterId = last.id
+            let fresh = page.filter { claim($0.id) }
+            if !fresh.isEmpty {
+                logger.info("re-publishing unsent results", metadata: ["rows": "\(fresh.count)"])
+                await withDiscardingTaskGroup { group in
+                    for entry in fresh { group.addTask { await self.publish(entry) } }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HTTPClient
+import ImageStore
+import Kafka
+import Logging
+import OkayFace
+import Postgres
+import ServiceLifecycle
+import Verification
+
+/// Builds the worker from its configuration and runs it until SIGTERM/SIGINT: the consumer
+/// and the outbox relay in one `ServiceGroup`, store writers beside them.
+public struct WorkerApplication: Sendable {
+    public var configuration: WorkerConfiguration
+    public var logger: Logger
+
+    public init(configuration: WorkerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until a shutdown signal (or `trigger`, for embedding in tests) and returns after
+    /// a graceful shutdown.
+    public func run(signals: [UnixSignal] = [.sigterm, .sigint], trigger: GracefulShutdownTrigger? = nil) async throws {
+        let c = configuration
+        let http = HTTPClient(configuration: .init(), logger: logger)
+        let pool = PostgresPool(url: c.databaseURL, size: c.databasePoolSize, logger: logger)
+        let producer = try KafkaProducer(properties: c.producerProperties, logger: logger)
+        let consumer = try KafkaConsumer(properties: c.consumerProperties, topics: [c.kafka.requestTopic], logger: logger)
+        defer {
+            producer.close()
+            pool.close()
+            http.shutdown()
+        }
+
+        let store = PostgresResultStore(
+            pool: pool, resultTopic: c.kafka.resultTopic, writers: max(1, c.databasePoolSize / 2), logger: logger)
+        let relay = OutboxRelay(
+            producer: producer, pool: pool, topic: c.kafka.resultTopic, recoveryInterval: c.outboxRecoveryInterval,
+            shutdownGrace: c.shutdownGrace, logger: logger)
+        let pipeline = VerificationPipeline(
+            vendor: OkayFaceClient(configuration: c.okayFace, http: http, logger: logger),
+            images: FileImageStore(allowList: c.imageAllowList, logger: logger),
+            store: store,
+            deadLetters: KafkaDeadLetterSink(producer: producer, topic: c.kafka.dlqTopic),
+            publisher: relay,
+            configuration: c.pipeline,
+            logger: logger)
+        let verificationConsumer = VerificationConsumer(
+            consumer: consumer, pipeline: pipeline, maxInFlight: c.maxInFlight, shutdownGrace: c.shutdownGrace,
+            logger: logger)
+
+        logger.info(
+            "okayface-worker starting",
+            metadata: [
+                "brokers": "\(c.kafka.brokers)", "group": "\(c.kafka.groupId)", "requests": "\(c.kafka.requestTopic)",
+                "results": "\(c.kafka.resultTopic)", "dlq": "\(c.kafka.dlqTopic)", "maxInFlight": "\(c.maxInFlight)",
+            ])
+        let writers = Task { await store.runWriters() }
+        // The group shuts services down in reverse order: the consumer stops (and its last
+        // decisions are written) before the relay drains the outbox.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: relay),
+                    .init(service: verificationConsumer),
+                ] + (trigger.map { [.init(service: TriggerService(trigger: $0), successTerminationBehavior: .gracefullyShutdownGroup)] } ?? []),
+                gracefulShutdownSignals: signals,
+                logger: logger))
+        try await group.run()
+        store.close()
+        await writers.value
+        logger.info("okayface-worker stopped")
+    }
+}
+
+/// Lets a test or an embedding program ask for a graceful shutdown without a signal.
+public final class GracefulShutdownTrigger: Sendable {
+    private let stream: AsyncStream<Void>
+    private let input: AsyncStream<Void>.Continuation
+
+    public init() { (stream, input) = AsyncStream.makeStream() }
+
+    public func shutdown() { input.yield(); input.finish() }
+
+    fileprivate func wait() async { for await _ in stream { return } }
+}
+
+/// Returns when its trigger fires, which shuts the group down gracefully.
+private struct TriggerService: Service {
+    var trigger: GracefulShutdownTrigger
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await trigger.wait() }
+    }
+}
