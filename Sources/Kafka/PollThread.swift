@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A joinable OS thread for a librdkafka poll loop.
+///
+/// Poll calls block for up to their timeout, so they get a thread of their own instead of a
+/// thread of Swift's small cooperative pool.
+// @unchecked: `id` is written once before the object is shared and only read afterwards.
+final class PollThread: @unchecked Sendable {
+    private let id: pthread_t
+
+    private final class Body {
+        let run: @Sendable () -> Void
+        init(run: @escaping @Sendable () -> Void) {
+            self.run = run
+        }
+    }
+
+    /// Starts `body` on a new thread.
+    init(body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(Body(run: body)).toOpaque()
+        var id = pthread_t()
+        let rc = pthread_create(
+            &id, nil,
+            { arg in
+                let body = Unmanaged<Body>.fromOpaque(arg!).takeRetainedValue()
+                body.run()
+                return nil
+            },
+            box
+        )
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        self.id = id
+    }
+
+    /// Waits for the thread to finish. Must not be called from the thread itself.
+    func join() {
+        pthread_join(id, nil)
+    }
+
+    /// Lets the thread's resources go when it ends, for the case where nobody can join it.
+    func detach() {
+        pthread_detach(id)
+    }
+
+    /// Whether the caller is running on this thread.
+    static func isCurrent(_ threadID: UInt) -> Bool {
+        currentID == threadID
+    }
+
+    /// An identifier of the calling thread, comparable with values taken on other threads.
+    static var currentID: UInt {
+        #if canImport(Darwin)
+        UInt(bitPattern: pthread_self())
+        #else
+        UInt(pthread_self())
+        #endif
+    }
+}

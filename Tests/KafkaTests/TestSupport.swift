@@ -1,0 +1,74 @@
+import Kafka
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Log level for librdkafka's chatter in tests; `KAFKA_TEST_LOG_LEVEL=debug` when investigating.
+func testLogger(_ label: String) -> Logger {
+    var logger = Logger(label: "kafka-test.\(label)")
+    logger.logLevel = getenv("KAFKA_TEST_LOG_LEVEL").flatMap { Logger.Level(rawValue: String(cString: $0)) } ?? .critical
+    return logger
+}
+
+/// A name no other test (or earlier run against the same cluster) uses.
+func uniqueName(_ prefix: String) -> String {
+    "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
+}
+
+func bytes(_ string: String) -> [UInt8] { Array(string.utf8) }
+
+func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+/// Consumer properties for tests: short heartbeats so the mock coordinator notices joins and
+/// leaves quickly.
+func consumerProperties(_ cluster: KafkaMockCluster, group: String, extra: [String: String] = [:]) -> [String: String] {
+    [
+        "bootstrap.servers": cluster.bootstrapServers,
+        "group.id": group,
+        "session.timeout.ms": "6000",
+        "heartbeat.interval.ms": "300",
+        "topic.metadata.refresh.interval.ms": "1000",
+    ].merging(extra) { _, new in new }
+}
+
+func producerProperties(_ cluster: KafkaMockCluster, extra: [String: String] = [:]) -> [String: String] {
+    ["bootstrap.servers": cluster.bootstrapServers].merging(extra) { _, new in new }
+}
+
+/// Everything a consumer's handler saw, in order, readable from the test's task.
+final class EventLog: Sendable {
+    private let events = Mutex<[KafkaConsumerEvent]>([])
+
+    func append(_ event: KafkaConsumerEvent) {
+        events.withLock { $0.append(event) }
+    }
+
+    var all: [KafkaConsumerEvent] { events.withLock { $0 } }
+
+    var messages: [KafkaMessage] {
+        all.compactMap { if case .message(let m) = $0 { m } else { nil } }
+    }
+
+    var assigned: [KafkaTopicPartition] {
+        all.flatMap { event -> [KafkaTopicPartition] in if case .partitionsAssigned(let p) = event { p } else { [] } }
+    }
+
+    var revoked: [KafkaTopicPartition] {
+        all.flatMap { event -> [KafkaTopicPartition] in if case .partitionsRevoked(let p) = event { p } else { [] } }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+func eventually(
+    timeout: Duration = .seconds(30), _ condition: () -> Bool
+) async -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return condition()
+}
