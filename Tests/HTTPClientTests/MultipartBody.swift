@@ -1,6 +1,6 @@
 /// A minimal `multipart/form-data` reader, enough to check what the client sent.
 struct MultipartBody {
-    struct Part: Equatable {
+    struct Part: Equatable, Sendable {
         var name: String?
         var filename: String?
         var contentType: String?
