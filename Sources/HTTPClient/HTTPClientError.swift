@@ -1,0 +1,27 @@
+/// Why ``HTTPClient/execute(_:)`` produced no response. An HTTP error status is not an
+/// error here: it is a response.
+public enum HTTPClientError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The request's `timeout` (or its `connectTimeout`) elapsed.
+    case timedOut
+    /// No connection could be made (refused, unreachable, name not resolved).
+    case connectFailed(String)
+    /// More than `maxResponseBytes` arrived.
+    case responseTooLarge
+    /// The calling task was cancelled; the transfer was removed.
+    case cancelled
+    /// The client was shut down before the transfer finished.
+    case shutDown
+    /// Any other libcurl failure, with its `CURLcode` and message.
+    case transport(code: Int32, message: String)
+
+    public var description: String {
+        switch self {
+        case .timedOut: "HTTP request timed out"
+        case .connectFailed(let message): "HTTP connect failed: \(message)"
+        case .responseTooLarge: "HTTP response exceeded the size limit"
+        case .cancelled: "HTTP request cancelled"
+        case .shutDown: "HTTP client is shut down"
+        case .transport(let code, let message): "HTTP transport error \(code): \(message)"
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import HTTPClient
+import Logging
+
+/// ``OkayFaceAPI`` over ``HTTPClient``: Create JourneyID and OkayFace Plus v1.
+public final class OkayFaceClient: OkayFaceAPI {
+    private let configuration: OkayFaceConfiguration
+    private let http: HTTPClient
+    private let logger: Logger
+    private let journeyURL: String
+    private let verifyURL: String
+
+    public init(configuration: OkayFaceConfiguration, http: HTTPClient, logger: Logger) {
+        self.configuration = configuration
+        self.http = http
+        self.logger = logger
+        var base = Substring(configuration.baseURL)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        journeyURL = "\(base)/api/ekyc/journeyid"
+        verifyURL = "\(base)/api/ekyc/okayface-plus/v1"
+    }
+
+    public func createJourney() async throws(OkayFaceJourneyError) -> String {
+        let credentials = JourneyCredentials(username: configuration.username, password: configuration.password)
+        let body: [UInt8]
+        do {
+            body = Array(try JSONEncoder().encode(credentials))
+        } catch {
+            // Two strings always encode; this only guards the API's `throws`.
+            throw .transport(message: "could not encode credentials", timedOut: false)
+        }
+        let request = makeRequest(url: journeyURL, headers: [HTTPHeader(name: "Content-Type", value: "application/json")], body: .bytes(body))
+        let response: HTTPResponse
+        do {
+            response = try await http.execute(request)
+        } catch {
+            logger.warning("Create JourneyID got no answer", metadata: ["error": "\(error)"])
+            throw .transport(message: error.description, timedOut: error == .timedOut)
+        }
+        let answer = JourneyAnswer.parse(httpStatus: response.status, body: response.body)
+        if let journeyId = answer.journeyId { return journeyId }
+        logger.warning("Create JourneyID refused", metadata: ["status": "\(response.status)", "code": "\(answer.errorCode)"])
+        throw .vendor(code: answer.errorCode, httpStatus: response.status)
+    }
+
+    public func verify(_ request: OkayFacePlusRequest) async -> OkayFaceCallOutcome {
+        let parts = [
+            MultipartFormPart(name: "journeyId", data: Array(request.journeyId.utf8)),
+            Self.filePart("imageIdCard", filename: ImageContentType.filename(stem: "idcard", bytes: request.imageIdCard), request.imageIdCard),
+            Self.filePart("imageBest", filename: ImageContentType.filename(stem: "best", bytes: request.imageBest), request.imageBest),
+            Self.filePart("mobileSdkData", filename: "okaycam.bin", request.mobileSdkData),
+        ]
+        let started = ContinuousClock.now
+        do {
+            let response = try await http.execute(makeRequest(url: verifyURL, headers: [], body: .multipart(parts)))
+            let parsed = OkayFacePlusResponse.parse(httpStatus: response.status, body: response.body)
+            logger.debug(
+                "OkayFace Plus answered",
+                metadata: [
+                    "journeyId": "\(request.journeyId)", "status": "\(response.status)",
+                    "code": "\(parsed.errorCode ?? "-")", "elapsed": "\(ContinuousClock.now - started)",
+                ]
+            )
+            return .answered(parsed)
+        } catch {
+            logger.warning("OkayFace Plus got no answer", metadata: ["journeyId": "\(request.journeyId)", "error": "\(error)"])
+            return .transportFailed(message: error.description, timedOut: error == .timedOut)
+        }
+    }
+
+    private func makeRequest(url: String, headers: [HTTPHeader], body: HTTPRequestBody) -> HTTPRequest {
+        HTTPRequest(
+            method: "POST",
+            url: url,
+            headers: headers + [HTTPHeader(name: "Accept", value: "application/json")],
+            body: body,
+            timeout: configuration.timeout,
+            connectTimeout: configuration.connectTimeout,
+            maxResponseBytes: configuration.maxResponseBytes
+        )
+    }
+
+    private static func filePart(_ name: String, filename: String, _ bytes: [UInt8]) -> MultipartFormPart {
+        MultipartFormPart(name: name, filename: filename, contentType: ImageContentType.sniff(bytes), data: bytes)
+    }
+
+}
+
+/// The Create JourneyID request body.
+private struct JourneyCredentials: Encodable {
+    var username: String
+    var password: String
+}
+
+/// A parsed Create JourneyID answer.
+struct JourneyAnswer {
+    var journeyId: String?
+    var errorCode: String
+
+    static func parse(httpStatus: Int, body: [UInt8]) -> JourneyAnswer {
+        let json = VendorJSON.decode(body)
+        let status = VendorJSON.status(json?["status"])
+        if (200..<300).contains(httpStatus), status == "success", let journeyId = json?["journeyId"]?.text {
+            return JourneyAnswer(journeyId: journeyId, errorCode: "")
+        }
+        if (200..<300).contains(httpStatus), status == "success" {
+            // "Success" without a journey id: the body is not what the vendor documents.
+            return JourneyAnswer(journeyId: nil, errorCode: VendorErrorCode.unparseable)
+        }
+        let code = VendorErrorCode.resolve(
+            httpStatus: httpStatus,
+            status: status,
+            message: json?["message"]?.text,
+            topLevelError: json?["error"]?.text
+        )
+        return JourneyAnswer(journeyId: nil, errorCode: code)
+    }
+}

@@ -1,0 +1,92 @@
+import HTTPClient
+import Testing
+
+@Suite("HTTPClient failures")
+struct HTTPClientFailureTests {
+    @Test func totalTimeoutFailsWithTimedOut() async throws {
+        try await TestServer.with { base, _ in
+            try await withClient { client in
+                let started = ContinuousClock.now
+                let error = await executeError(client, HTTPRequest(url: "\(base)/hang?ms=2000", timeout: .milliseconds(300)))
+                #expect(error == .timedOut)
+                #expect(ContinuousClock.now - started < .milliseconds(1500))
+            }
+        }
+    }
+
+    @Test func refusedConnectionFailsWithConnectFailed() async throws {
+        try await withClient { client in
+            // Nothing listens on port 1 of the loopback interface.
+            let error = await executeError(client, HTTPRequest(url: "http://127.0.0.1:1/"))
+            guard case .connectFailed(let message) = error else {
+                Issue.record("expected connectFailed, got \(String(describing: error))")
+                return
+            }
+            #expect(!message.isEmpty)
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func oversizedResponseFailsWithResponseTooLarge(chunked: Bool) async throws {
+        try await TestServer.with { base, _ in
+            try await withClient { client in
+                let url = "\(base)/big?bytes=200000" + (chunked ? "&chunked=1" : "")
+                let error = await executeError(client, HTTPRequest(url: url, maxResponseBytes: 1000))
+                #expect(error == .responseTooLarge)
+                // The handle is recycled cleanly: the next request on the client works.
+                let next = try await client.execute(HTTPRequest(url: "\(base)/hello"))
+                #expect(next.status == 200)
+            }
+        }
+    }
+
+    @Test func cancellingTheTaskRemovesTheTransfer() async throws {
+        try await TestServer.with { base, observations in
+            try await withClient { client in
+                let task = Task { await executeError(client, HTTPRequest(url: "\(base)/hang?ms=2000")) }
+                #expect(await eventually { observations.snapshot.hangsStarted == 1 })
+                let cancelledAt = ContinuousClock.now
+                task.cancel()
+                #expect(await task.value == .cancelled)
+                #expect(ContinuousClock.now - cancelledAt < .milliseconds(500))
+            }
+        }
+    }
+
+    @Test func alreadyCancelledTaskFailsWithCancelled() async throws {
+        try await withClient { client in
+            let task = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return await executeError(client, HTTPRequest(url: "http://127.0.0.1:1/"))
+            }
+            #expect(await task.value == .cancelled)
+        }
+    }
+
+    @Test func shutdownFailsPendingTransfersAndLaterRequests() async throws {
+        try await TestServer.with { base, observations in
+            try await withClient { client in
+                let tasks = (0..<3).map { _ in
+                    Task { await executeError(client, HTTPRequest(url: "\(base)/hang?ms=2000")) }
+                }
+                #expect(await eventually { observations.snapshot.hangsStarted == 3 })
+                client.shutdown()
+                for task in tasks {
+                    #expect(await task.value == .shutDown)
+                }
+                #expect(await executeError(client, HTTPRequest(url: "\(base)/hello")) == .shutDown)
+                client.shutdown()
+            }
+        }
+    }
+
+    @Test func headerWithLineBreakIsRefused() async throws {
+        try await withClient { client in
+            let request = HTTPRequest(url: "http://127.0.0.1:1/", headers: [HTTPHeader(name: "X-Evil", value: "a\r\nInjected: 1")])
+            guard case .transport = await executeError(client, request) else {
+                Issue.record("expected a transport error")
+                return
+            }
+        }
+    }
+}
