@@ -40,6 +40,7 @@ let package = Package(
                 "Verification", "OkayFace", "ImageStore", "Kafka", "Postgres", "HTTPClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -55,6 +56,7 @@ let package = Package(
             dependencies: [
                 "Kafka", "Verification", "Simulator", "Worker",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -69,9 +71,11 @@ let package = Package(
         ),
 
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Simulator"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
-        .testTarget(name: "OkayFaceTests", dependencies: ["OkayFace", "Simulator", "HTTPClient"]),
+        .testTarget(
+            name: "OkayFaceTests",
+            dependencies: ["OkayFace", "Simulator", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "OkayFace"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "Verification"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "HTTPClient"]),

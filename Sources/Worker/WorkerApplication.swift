@@ -6,6 +6,7 @@ import Logging
 import OkayFace
 import Postgres
 import ServiceLifecycle
+import UnixSignals
 import Verification
 
 /// Builds the worker from its configuration and runs it until SIGTERM/SIGINT: the consumer

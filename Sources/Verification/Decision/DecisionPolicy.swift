@@ -17,6 +17,12 @@ public struct DecisionPolicy: Sendable {
         public var decision: Decision
         public var reasons: [String]
         public var scores: Scores
+
+        public init(decision: Decision, reasons: [String], scores: Scores) {
+            self.decision = decision
+            self.reasons = reasons
+            self.scores = scores
+        }
     }
 
     public func decide(_ response: OkayFacePlusResponse) -> Verdict {

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct OkayFaceDev: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "okayface-dev",
+        abstract: "Development and operations tools for okayface-worker.",
+        subcommands: [SimulatorCommand.self, KafkaCommand.self, SubmitCommand.self])
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Worker
+
+/// `okayface-worker migrate`: applies the SQL migrations; safe to run from several replicas.
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply migrations/*.sql in order.")
+
+    @Option(help: "DATABASE_URL: libpq connection URI") var databaseUrl: String?
+    @Option(help: "MIGRATIONS_DIR: folder of NNNN_name.sql files (default ./migrations)") var migrationsDir: String?
+
+    func run() throws {
+        var environment = ProcessInfo.processInfo.environment
+        if let databaseUrl { environment["DATABASE_URL"] = databaseUrl }
+        if let migrationsDir { environment["MIGRATIONS_DIR"] = migrationsDir }
+        guard let url = environment["DATABASE_URL"], !url.isEmpty else {
+            FileHandle.standardError.write(Data("configuration error: DATABASE_URL is required but not set\n".utf8))
+            throw ExitCode(78)
+        }
+        LogSetup.bootstrap(format: environment["LOG_FORMAT"] == "text" ? .text : .json, level: .info)
+        let logger = Logger(label: "okayface-worker.migrate")
+        let directory = DatabaseMigrations.directory(environment: environment)
+        do {
+            let applied = try DatabaseMigrations.migrate(databaseURL: url, directory: directory, logger: logger)
+            print(applied.isEmpty ? "migrations: up to date" : "migrations: applied \(applied.map(String.init).joined(separator: ", "))")
+        } catch {
+            FileHandle.standardError.write(Data("migrate failed: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

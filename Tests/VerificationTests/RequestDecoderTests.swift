@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import Verification
+
+struct RequestDecoderTests {
+    static let valid = """
+        {"schemaVersion":1,"requestId":"0b7c7d0e-3c1e-4a58-9a43-0e1f4f1f2a10",
+         "journeyId":"7851b4e3-df09-4ab6-8091-2f3d5e6a7b8c",
+         "images":{"idCard":"s3://kyc-images/a/idcard.jpg","best":"s3://kyc-images/a/selfie.jpg",
+                   "mobileSdkData":"s3://kyc-images/a/okaycam.bin"},
+         "subject":"customer-48213","requestedAt":"2026-11-26T10:15:00Z","somethingNew":{"x":1}}
+        """
+
+    func decode(_ text: String) throws(InvalidRequest) -> VerificationRequested {
+        try RequestDecoder.decode(Array(text.utf8))
+    }
+
+    func rejection(_ text: String) -> InvalidRequest? {
+        do {
+            _ = try decode(text)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func decodesTheDesignExample() throws {
+        let request = try decode(Self.valid)
+        #expect(request.requestId == "0b7c7d0e-3c1e-4a58-9a43-0e1f4f1f2a10")
+        #expect(request.journeyId == "7851b4e3-df09-4ab6-8091-2f3d5e6a7b8c")
+        #expect(request.uri(.idCard) == "s3://kyc-images/a/idcard.jpg")
+        #expect(request.uri(.best) == "s3://kyc-images/a/selfie.jpg")
+        #expect(request.uri(.mobileSdkData) == "s3://kyc-images/a/okaycam.bin")
+        #expect(request.subject == "customer-48213")
+        #expect(request.requestedAt == Date(timeIntervalSince1970: 1_795_688_100))
+    }
+
+    @Test func optionalFieldsMayBeAbsentOrNull() throws {
+        let request = try decode(#"{"requestId":"r1","journeyId":null,"images":{"idCard":"a","best":"b","mobileSdkData":"c"}}"#)
+        #expect(request.journeyId == nil)
+        #expect(request.subject == nil)
+        #expect(request.requestedAt == nil)
+    }
+
+    @Test func timestampsWithOffsetsAndFractions() throws {
+        let request = try decode(
+            #"{"requestId":"r1","images":{"idCard":"a","best":"b","mobileSdkData":"c"},"requestedAt":"2026-11-26T18:15:00.250+08:00"}"#)
+        #expect(request.requestedAt == Date(timeIntervalSince1970: 1_795_688_100.25))
+    }
+
+    @Test(arguments: [
+        ("", InvalidRequest.Code.malformedJSON),
+        ("not json", .malformedJSON),
+        ("{\"requestId\":", .malformedJSON),
+        ("[1,2]", .notAnObject),
+        ("\"text\"", .notAnObject),
+        (#"{"images":{"idCard":"a","best":"b","mobileSdkData":"c"}}"#, .missingField),
+        (#"{"requestId":"","images":{"idCard":"a","best":"b","mobileSdkData":"c"}}"#, .invalidField),
+        (#"{"requestId":42,"images":{"idCard":"a","best":"b","mobileSdkData":"c"}}"#, .invalidField),
+        (#"{"requestId":"r","images":{"idCard":"a","mobileSdkData":"c"}}"#, .missingField),
+        (#"{"requestId":"r","images":"a"}"#, .invalidField),
+        (#"{"requestId":"r"}"#, .missingField),
+        (#"{"requestId":"r","images":{"idCard":"a","best":7,"mobileSdkData":"c"}}"#, .invalidField),
+        (#"{"schemaVersion":2,"requestId":"r","images":{"idCard":"a","best":"b","mobileSdkData":"c"}}"#, .unsupportedSchemaVersion),
+        (#"{"schemaVersion":true,"requestId":"r","images":{"idCard":"a","best":"b","mobileSdkData":"c"}}"#, .unsupportedSchemaVersion),
+        (#"{"requestId":"r","images":{"idCard":"a","best":"b","mobileSdkData":"c"},"requestedAt":"yesterday"}"#, .invalidField),
+        (#"{"requestId":"r\u0000x","images":{"idCard":"a","best":"b","mobileSdkData":"c"}}"#, .invalidField),
+    ])
+    func rejects(_ text: String, _ code: InvalidRequest.Code) {
+        #expect(rejection(text)?.code == code)
+    }
+
+    @Test func messagesNameTheField() {
+        #expect(rejection(#"{"requestId":"r","images":{"idCard":"a","mobileSdkData":"c"}}"#)?.message
+            == "missing required field images.best")
+        #expect(rejection(#"{"images":{}}"#)?.message == "missing required field requestId")
+    }
+
+    @Test func requestIdLengthLimitIs128() throws {
+        let ok = String(repeating: "x", count: 128)
+        let tooLong = String(repeating: "x", count: 129)
+        let template = #"{"requestId":"ID","images":{"idCard":"a","best":"b","mobileSdkData":"c"}}"#
+        #expect(try decode(template.replacingOccurrences(of: "ID", with: ok)).requestId == ok)
+        #expect(rejection(template.replacingOccurrences(of: "ID", with: tooLong))?.code == .invalidField)
+    }
+}
