@@ -14,7 +14,7 @@ public enum RequestDecoder {
         guard !bytes.isEmpty else { throw InvalidRequest(.malformedJSON, "empty message value") }
         let any: Any
         do {
-            any = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+            any = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
         } catch {
             throw InvalidRequest(.malformedJSON, "value is not valid JSON")
         }
