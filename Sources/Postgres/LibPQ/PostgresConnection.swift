@@ -97,7 +97,13 @@ public final class PostgresConnection {
     /// its socket non-blocking, so this does not wait.
     func probe() -> Bool {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
-        _ = PQconsumeInput(handle)
+        // A terminated backend sends a FATAL message and then closes: the first read may only
+        // get the message (which PQisBusy hands to the silenced notice processor), the next
+        // one sees the end of the stream and marks the connection bad.
+        for _ in 0..<3 {
+            guard PQconsumeInput(handle) != 0 else { break }
+            _ = PQisBusy(handle)
+        }
         return PQstatus(handle) == CONNECTION_OK
     }
 
@@ -112,6 +118,18 @@ public final class PostgresConnection {
     var backendPID: Int32 {
         guard let handle else { return 0 }
         return PQbackendPID(handle)
+    }
+
+    /// The value libpq uses for a connection parameter, e.g. `connect_timeout`.
+    func option(_ keyword: String) -> String? {
+        guard let handle, let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var entry = options
+        while let name = entry.pointee.keyword {
+            if String(cString: name) == keyword { return entry.pointee.val.map { String(cString: $0) } }
+            entry += 1
+        }
+        return nil
     }
 
     /// The command tag of the last statement of `sql`, e.g. `COMMIT` or `ROLLBACK`.

@@ -44,6 +44,12 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
             sql += "$\(binds.count)"
         }
 
+        /// An optional value: nil becomes SQL NULL. Spelled out so that interpolating an
+        /// optional column value is not flagged as an accidental debug description.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            appendInterpolation(value.postgresValue)
+        }
+
         /// Trusted SQL text pasted as is, for what cannot be a parameter (an identifier the
         /// program itself chose). Never pass input from outside the program.
         public mutating func appendInterpolation(unsafeSQL text: String) {

@@ -2,9 +2,9 @@ import Foundation
 
 /// A bind parameter; rendered in text format for PQexecParams, with explicit type OIDs where it matters.
 ///
-/// `.text` is sent with an unspecified type so the server infers it from context (a text value can
-/// fill a `uuid`, `timestamptz` or enum column); the other cases carry their type so that
-/// expressions like `\(count) + 1` or `\(tags) && reasons` resolve without casts.
+/// Every case carries its type (`.int` is `bigint`, `.text` is `text`), so expressions such as
+/// `\(count) + 1` or `pg_typeof(\(name))` resolve without casts and mismatches fail loudly. Where
+/// another type is wanted, cast in SQL: `\(id)::uuid`, `pg_terminate_backend(\(pid)::int)`.
 public enum PostgresValue: Sendable, Equatable {
     case null
     case text(String)
@@ -20,10 +20,11 @@ public enum PostgresValue: Sendable, Equatable {
 }
 
 extension PostgresValue {
-    /// The type OID libpq passes to the server; 0 lets the server infer the type.
+    /// The type OID libpq passes to the server.
     var typeOID: UInt32 {
         switch self {
-        case .null, .text: 0
+        case .null: 0  // NULL fits any type; the server takes it from context
+        case .text: 25  // text
         case .int: 20  // int8
         case .double: 701  // float8
         case .bool: 16  // bool

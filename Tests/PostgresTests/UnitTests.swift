@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+@testable import Postgres
+
+/// Pure-Swift parts that need no server: query building, text formats, URL handling, SHA-256.
+@Suite struct QueryBuildingTests {
+    @Test func interpolationsBecomeNumberedParameters() {
+        let id = "r-1"
+        let limit = 10
+        let missing: String? = nil
+        let query: PostgresQuery = "SELECT * FROM t WHERE id = \(id) AND n < \(limit) OR x IS \(missing)"
+        #expect(query.sql == "SELECT * FROM t WHERE id = $1 AND n < $2 OR x IS $3")
+        #expect(query.binds == [.text("r-1"), .int(10), .null])
+    }
+
+    @Test func literalWithoutInterpolationHasNoBinds() {
+        let query: PostgresQuery = "SELECT 1"
+        #expect(query.sql == "SELECT 1")
+        #expect(query.binds.isEmpty)
+    }
+
+    @Test func unsafeSQLInterpolationIsPastedAsText() {
+        let table = "results_2024"
+        let query: PostgresQuery = "SELECT * FROM \(unsafeSQL: table) WHERE id = \(1)"
+        #expect(query.sql == "SELECT * FROM results_2024 WHERE id = $1")
+    }
+
+    @Test func descriptionShowsTypesButNeverValues() {
+        let secret = "s3cr3t-personal-data"
+        let query: PostgresQuery = "SELECT \(secret), \(42)"
+        #expect(!query.description.contains(secret))
+        #expect(!query.description.contains("42"))
+        #expect(query.description.contains("text"))
+    }
+
+    @Test func encodableConformances() {
+        let date = Date(timeIntervalSince1970: 1)
+        #expect("a".postgresValue == .text("a"))
+        #expect(Int(1).postgresValue == .int(1))
+        #expect(Int32(-2).postgresValue == .int(-2))
+        #expect(Int64.max.postgresValue == .int(.max))
+        #expect(1.5.postgresValue == .double(1.5))
+        #expect(true.postgresValue == .bool(true))
+        #expect(date.postgresValue == .timestamp(date))
+        #expect(["a"].postgresValue == .textArray(["a"]))
+        #expect(Optional<Int>.none.postgresValue == .null)
+        #expect(Optional("x").postgresValue == .text("x"))
+    }
+}
+
+@Suite struct TextFormatTests {
+    @Test func arrayLiteralQuotesEveryElement() {
+        #expect(ArrayLiteral.format([]) == "{}")
+        #expect(ArrayLiteral.format(["a", "b,c", "d\"e", "f\\g", "NULL"]) == #"{"a","b,c","d\"e","f\\g","NULL"}"#)
+    }
+
+    @Test func arrayLiteralParsesServerOutput() {
+        #expect(ArrayLiteral.parse("{}") == [])
+        #expect(ArrayLiteral.parse(#"{a,"b,c","d\"e","f\\g","NULL",""}"#) == ["a", "b,c", "d\"e", "f\\g", "NULL", ""])
+        #expect(ArrayLiteral.parse("[0:1]={x,y}") == ["x", "y"])
+        #expect(ArrayLiteral.parse("{a,NULL}") == nil)  // a NULL element cannot be a String
+        #expect(ArrayLiteral.parse("{{a},{b}}") == nil)
+        #expect(ArrayLiteral.parse("nope") == nil)
+    }
+
+    @Test func timestampsFormatAsUTCWithMilliseconds() {
+        #expect(TimestampText.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(TimestampText.format(Date(timeIntervalSince1970: 1_700_000_000.123)) == "2023-11-14T22:13:20.123Z")
+        #expect(TimestampText.format(Date(timeIntervalSince1970: -0.001)) == "1969-12-31T23:59:59.999Z")
+        #expect(TimestampText.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00.000Z")
+    }
+
+    @Test func timestampsParseOffsetsAndDates() throws {
+        let base = 1_700_000_000.0
+        #expect(TimestampText.parse("2023-11-14 22:13:20+00")?.timeIntervalSince1970 == base)
+        #expect(TimestampText.parse("2023-11-15 03:43:20+05:30")?.timeIntervalSince1970 == base)
+        #expect(TimestampText.parse("2023-11-14 17:13:20-05")?.timeIntervalSince1970 == base)
+        #expect(TimestampText.parse("2023-11-14T22:13:20Z")?.timeIntervalSince1970 == base)
+        #expect(TimestampText.parse("2023-11-14 22:13:20")?.timeIntervalSince1970 == base)
+        let fraction = try #require(TimestampText.parse("2023-11-14 22:13:20.123456+00"))
+        #expect(abs(fraction.timeIntervalSince1970 - (base + 0.123456)) < 1e-6)
+        #expect(TimestampText.parse("2023-11-14")?.timeIntervalSince1970 == 1_699_920_000)
+        #expect(TimestampText.parse("infinity") == nil)
+        #expect(TimestampText.parse("0044-03-15 00:00:00+00 BC") == nil)
+        #expect(TimestampText.parse("2023-13-01") == nil)
+    }
+}
+
+@Suite struct ConnectionURLTests {
+    @Test func redactsPasswords() {
+        #expect(ConnectionURL.redacted("postgresql://app:hunter2@db:5432/okayface") == "postgresql://app:***@db:5432/okayface")
+        #expect(ConnectionURL.redacted("postgresql://app@db/okayface?password=hunter2&sslmode=require")
+            == "postgresql://app@db/okayface?password=***&sslmode=require")
+        #expect(ConnectionURL.redacted("host=db password=hunter2 dbname=x") == "host=db password=*** dbname=x")
+        #expect(ConnectionURL.redacted("host=db password = 'hun ter2' dbname=x") == "host=db password=*** dbname=x")
+        #expect(ConnectionURL.redacted("postgresql://app@db/okayface") == "postgresql://app@db/okayface")
+    }
+
+    @Test func testDatabaseURLRewriting() {
+        #expect(TestDatabase.url("postgresql://u@h:1/okayface", database: "t_x") == "postgresql://u@h:1/t_x")
+        #expect(TestDatabase.url("postgresql://u@h:1/okayface?sslmode=disable", database: "t_x")
+            == "postgresql://u@h:1/t_x?sslmode=disable")
+        #expect(TestDatabase.url("postgresql://u@h:1", database: "t_x") == "postgresql://u@h:1/t_x")
+        #expect(TestDatabase.url("host=h port=1", database: "t_x") == "host=h port=1 dbname=t_x")
+    }
+}
+
+@Suite struct SHA256Tests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (
+            "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        ),
+        (
+            "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+            "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
+        ),
+    ])
+    func knownVectors(input: String, expected: String) {
+        #expect(SHA256.hex(Array(input.utf8)) == expected)
+    }
+
+    @Test func oneMillionA() {
+        let input = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(SHA256.hex(input) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func everyPaddingLength() {
+        // 55, 56, 63, 64 bytes straddle the padding boundary; compare with sha256sum's answers.
+        #expect(SHA256.hex(Array(repeating: 0x61, count: 55)) == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")
+        #expect(SHA256.hex(Array(repeating: 0x61, count: 56)) == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")
+        #expect(SHA256.hex(Array(repeating: 0x61, count: 64)) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
+    }
+}
