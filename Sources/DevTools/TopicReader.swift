@@ -1,0 +1,61 @@
+import Foundation
+import Kafka
+import Logging
+import Synchronization
+
+/// Reads a topic from the beginning in a throw-away consumer group, without committing:
+/// `okayface-dev topic`, the demo's DLQ listing, and the integration tests' view of the
+/// results and dead-letter topics.
+public enum TopicReader {
+    /// Returns the messages seen until `expected` arrived (if given) or nothing new came for
+    /// `idle` after the first assignment, within `timeout` at most.
+    public static func read(
+        brokers: String, topic: String, expected: Int? = nil, idle: Duration = .seconds(2),
+        timeout: Duration = .seconds(60), logger: Logger
+    ) async throws -> [KafkaMessage] {
+        let consumer = try KafkaConsumer(
+            properties: [
+                "bootstrap.servers": brokers,
+                "group.id": "okayface-dev-reader-\(UUID().uuidString)",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": "false",
+                "enable.partition.eof": "false",
+            ],
+            topics: [topic], logger: logger)
+        defer { consumer.close() }
+
+        struct Seen {
+            var messages: [KafkaMessage] = []
+            var assigned = false
+            var lastActivity = ContinuousClock.now
+        }
+        let seen = Mutex(Seen())
+        consumer.start { event in
+            switch event {
+            case .message(let m):
+                seen.withLock { $0.messages.append(m); $0.lastActivity = .now }
+            case .partitionsAssigned:
+                seen.withLock { $0.assigned = true; $0.lastActivity = .now }
+            default:
+                break
+            }
+        }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            let done = seen.withLock { s in
+                if let expected, s.messages.count >= expected { return true }
+                return expected == nil && s.assigned && ContinuousClock.now - s.lastActivity > idle
+            }
+            if done { break }
+        }
+        return seen.withLock { $0.messages }
+    }
+
+    /// One message as a line: coordinates, key, headers, value.
+    public static func describe(_ m: KafkaMessage) -> String {
+        let key = m.key.map { String(decoding: $0, as: UTF8.self) } ?? "∅"
+        let headers = m.headers.map { "\($0.key)=\($0.value.map { String(decoding: $0, as: UTF8.self) } ?? "∅")" }
+        return "[\(m.partition)@\(m.offset)] key=\(key) headers={\(headers.joined(separator: ", "))}\n  \(String(decoding: m.value, as: UTF8.self))"
+    }
+}
