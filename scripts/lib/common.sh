@@ -83,13 +83,18 @@ start_simulator() {
     say "vendor simulator: $OKAYFACE_BASE_URL"
 }
 
-# Stops what this script started: SIGTERM first (graceful), SIGKILL after 20 s.
+# Stops what this script started, in the order given (the worker before the Kafka it
+# commits to): SIGTERM (graceful), SIGKILL after 30 s.
 stop_all() {
     local pid
-    for pid in "${STARTED_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${STARTED_PIDS[@]}"; do
-        for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
+        kill -TERM "$pid" 2>/dev/null || continue
+        for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "process $pid did not stop within 30 s; killing it" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
     done
     local dir
     for dir in "${PG_DIRS[@]}"; do pg_stop "$dir" || true; done
