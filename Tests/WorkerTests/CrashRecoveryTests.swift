@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import Worker
+
+/// The worker binary killed with SIGKILL in the middle of a batch, then started again: every
+/// request ends with exactly one row and a published result; vendor calls repeat only for
+/// requests that were in flight at the kill.
+@Suite(.timeLimit(.minutes(4)))
+struct CrashRecoveryTests {
+    static var binary: String {
+        let dir = ProcessInfo.processInfo.environment["OKAYFACE_TEST_BIN"] ?? (TestStack.root + "/.build/debug")
+        return dir + "/okayface-worker"
+    }
+
+    func launch(_ stack: TestStack, _ overrides: [String: String], log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["run"]
+        process.environment = stack.environment(overrides).merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    @Test func killedMidBatchAndRestartedLosesNothingAndDoublesNothing() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the worker first: \(Self.binary)")
+        let stack = try await TestStack(partitions: 4)
+        let total = 60
+        let maxInFlight = 8
+        let slow = try stack.directive(#"{"simulate":{"delayMs":250}}"#)
+        for i in 0..<total { try await stack.publish(stack.request(String(format: "crash-%03d", i), sdk: slow)) }
+
+        let overrides = ["WORKER_MAX_IN_FLIGHT": "\(maxInFlight)", "LOG_LEVEL": "info"]
+        let first = try launch(stack, overrides, log: stack.scratch + "/worker-1.log")
+        try await stack.waitUntil("some decisions before the kill", timeout: .seconds(90)) {
+            try await stack.count("SELECT count(*) FROM verification_results") >= 12
+        }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+        let atKill = try await stack.count("SELECT count(*) FROM verification_results")
+        #expect(atKill < total, "the kill came too late to interrupt anything")
+
+        let second = try launch(stack, overrides, log: stack.scratch + "/worker-2.log")
+        try await stack.waitForDecisions(total, timeout: .seconds(120))
+        second.terminate()  // SIGTERM: graceful
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+
+        // Exactly one row, one request row and one outbox row per request.
+        #expect(try await stack.count("SELECT count(*) FROM verification_results") == total)
+        #expect(try await stack.count("SELECT count(DISTINCT request_id) FROM verification_results") == total)
+        #expect(try await stack.count("SELECT count(*) FROM verification_requests") == total)
+        #expect(try await stack.count("SELECT count(*) FROM outbox") == total)
+        #expect(try await stack.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0)
+        #expect(try await stack.count("SELECT count(*) FROM verification_results WHERE decision <> 'approved'") == 0)
+
+        // Every request has a result event (at least once).
+        let events = try await stack.results(expected: total)
+        let keys = Set(events.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } })
+        #expect(keys.count == total)
+
+        // Repeated vendor calls only for what was in flight when the worker died.
+        let calls = stack.simulator.stats().okayFaceCalls
+        #expect(calls >= total)
+        #expect(calls - total <= maxInFlight, "\(calls - total) duplicate vendor calls")
+        await stack.close()
+    }
+}

@@ -1,0 +1,189 @@
+import DevTools
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import Simulator
+import Testing
+import Verification
+import Worker
+
+/// The real components one integration test runs against: a fresh PostgreSQL database on the
+/// server `scripts/test` started, its own librdkafka mock cluster, and its own vendor
+/// simulator over HTTP. Nothing is shared between tests, so they can run in parallel.
+final class TestStack: Sendable {
+    static let requestTopic = WorkerConfiguration.defaultRequestTopic
+    static let resultTopic = WorkerConfiguration.defaultResultTopic
+    static let dlqTopic = WorkerConfiguration.defaultDLQTopic
+
+    let logger: Logger
+    let kafka: KafkaMockCluster
+    let simulator: OkayFaceSimulator
+    let databaseURL: String
+    let db: PostgresPool
+    let producer: KafkaProducer
+    let samples: String
+    let scratch: String
+
+    static var root: String {
+        if let root = ProcessInfo.processInfo.environment["OKAYFACE_TEST_ROOT"] { return root }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }
+
+    init(simulator configuration: SimulatorConfiguration = .init(), partitions: Int32 = 4) async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        self.logger = logger
+        guard let base = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+            Issue.record("DATABASE_URL is not set: run the tests through scripts/test, which starts PostgreSQL")
+            throw TestStackError.noDatabase
+        }
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        let admin = try PostgresConnection(url: base)
+        try admin.execute("CREATE DATABASE \(name)")
+        admin.close()
+        guard let slash = base.lastIndex(of: "/") else { throw TestStackError.noDatabase }
+        databaseURL = String(base[...slash]) + name
+        _ = try DatabaseMigrations.migrate(
+            databaseURL: databaseURL, directory: Self.root + "/migrations", logger: logger)
+        db = PostgresPool(url: databaseURL, size: 2, logger: logger)
+
+        kafka = try KafkaMockCluster(brokers: 3, logger: logger)
+        try kafka.createTopic(Self.requestTopic, partitions: partitions)
+        try kafka.createTopic(Self.resultTopic, partitions: 4)
+        try kafka.createTopic(Self.dlqTopic, partitions: 2)
+        producer = try KafkaProducer(properties: ["bootstrap.servers": kafka.bootstrapServers], logger: logger)
+
+        simulator = OkayFaceSimulator(configuration: configuration, logger: logger)
+        _ = try await simulator.start()
+
+        samples = Self.root + "/samples"
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("okf-\(name)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    }
+
+    enum TestStackError: Error { case noDatabase, timedOut(String) }
+
+    /// The worker's settings for this stack; `overrides` win.
+    func environment(_ overrides: [String: String] = [:]) -> [String: String] {
+        var env = [
+            "KAFKA_BROKERS": kafka.bootstrapServers,
+            "KAFKA_GROUP_ID": "okayface-worker-test",
+            "DATABASE_URL": databaseURL,
+            "OKAYFACE_BASE_URL": simulator.baseURL,
+            "OKAYFACE_USERNAME": "demo",
+            "OKAYFACE_PASSWORD": "demo-password",
+            "OKAYFACE_RETRY_BASE_MS": "20",
+            "OKAYFACE_RETRY_MAX_MS": "100",
+            "OKAYFACE_TIMEOUT_MS": "5000",
+            "IMAGE_ALLOWED_PREFIXES": "file://\(samples)/,file://\(scratch)/",
+            "WORKER_SHUTDOWN_GRACE_MS": "5000",
+            "OUTBOX_RECOVERY_INTERVAL_MS": "500",
+            "LOG_LEVEL": "warning",
+            // Faster group joins and heartbeats than production defaults, for test speed.
+            "KAFKA_CONFIG_SESSION_TIMEOUT_MS": "6000",
+            "KAFKA_CONFIG_HEARTBEAT_INTERVAL_MS": "500",
+            "KAFKA_CONFIG_AUTO_COMMIT_INTERVAL_MS": "200",
+        ]
+        env.merge(overrides) { _, new in new }
+        return env
+    }
+
+    /// Runs the worker in this process until the returned handle is stopped.
+    func startWorker(_ overrides: [String: String] = [:]) throws -> RunningWorker {
+        let configuration = try WorkerConfiguration.load(environment(overrides))
+        let trigger = GracefulShutdownTrigger()
+        let app = WorkerApplication(configuration: configuration, logger: logger)
+        let task = Task { try await app.run(signals: [], trigger: trigger) }
+        return RunningWorker(trigger: trigger, task: task)
+    }
+
+    /// A request event for sample files (paths relative to samples/ unless absolute).
+    func request(
+        _ id: String, idCard: String = "images/person1-idcard.png", best: String = "images/person1-selfie.png",
+        sdk: String = "sdk/approve.json", journeyId: String? = nil, subject: String? = nil
+    ) -> [UInt8] {
+        func path(_ p: String) -> String { p.hasPrefix("/") || p.contains("://") ? p : samples + "/" + p }
+        return RequestSubmitter.event(
+            requestId: id, journeyId: journeyId, idCard: path(idCard), best: path(best), mobileSdkData: path(sdk),
+            subject: subject)
+    }
+
+    func publish(_ value: [UInt8], key: String? = nil) async throws {
+        _ = try await producer.send(topic: Self.requestTopic, key: key.map { Array($0.utf8) } ?? RequestSubmitter.key(for: value), value: value)
+    }
+
+    /// Writes an `sdk` file with a simulate directive into the scratch folder; returns its path.
+    func directive(_ json: String) throws -> String {
+        let path = scratch + "/sdk-\(UUID().uuidString).json"
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func query(_ q: PostgresQuery) async throws -> PostgresRows {
+        try await db.withConnection { try $0.query(q) }
+    }
+
+    func count(_ q: PostgresQuery) async throws -> Int {
+        try await query(q).first?.int("count") ?? -1
+    }
+
+    /// Polls until `condition` holds, failing the test after `timeout`.
+    func waitUntil(
+        _ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("timed out waiting for \(what)")
+        throw TestStackError.timedOut(what)
+    }
+
+    /// Waits until `n` results rows exist and every outbox row was published.
+    func waitForDecisions(_ n: Int, timeout: Duration = .seconds(60)) async throws {
+        try await waitUntil("\(n) decisions published", timeout: timeout) {
+            let rows = try await count("SELECT count(*) FROM verification_results")
+            let unsent = try await count("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            return rows >= n && unsent == 0
+        }
+    }
+
+    func results(expected: Int? = nil) async throws -> [KafkaMessage] {
+        try await TopicReader.read(brokers: kafka.bootstrapServers, topic: Self.resultTopic, expected: expected, logger: logger)
+    }
+
+    func deadLetters(expected: Int? = nil) async throws -> [KafkaMessage] {
+        try await TopicReader.read(brokers: kafka.bootstrapServers, topic: Self.dlqTopic, expected: expected, logger: logger)
+    }
+
+    func decision(_ requestId: String) async throws -> PostgresRow? {
+        try await query("SELECT * FROM verification_results WHERE request_id = \(requestId)").first
+    }
+
+    func close() async {
+        await simulator.stop()
+        producer.close()
+        db.close()
+        kafka.close()
+        try? FileManager.default.removeItem(atPath: scratch)
+    }
+}
+
+/// A worker running in the test process.
+struct RunningWorker {
+    let trigger: GracefulShutdownTrigger
+    let task: Task<Void, any Error>
+
+    /// Graceful shutdown, and the run's own error if it failed.
+    func stop() async throws {
+        trigger.shutdown()
+        try await task.value
+    }
+}
+
+extension KafkaHeader {
+    var text: String? { value.map { String(decoding: $0, as: UTF8.self) } }
+}
