@@ -31,6 +31,8 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` on a pool thread with a connection; suspends the caller until done.
+    /// A job that has started runs to the end even if the calling task is cancelled.
+    @discardableResult
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
@@ -49,6 +51,7 @@ public final class PostgresPool: Sendable {
     ///
     /// If the server turns the COMMIT into a rollback (a statement failed and `body` caught
     /// the error), this throws instead of reporting success.
+    @discardableResult
     public func transaction<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
