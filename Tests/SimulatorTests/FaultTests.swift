@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Synchronization
 import Testing
 
 @testable import Simulator
@@ -22,6 +24,7 @@ struct FaultTests {
             }
             #expect(statuses.isSubset(of: [500, 503]))
             #expect(server.simulator.stats().okayFaceErrors == 8)
+            #expect(server.simulator.stats().callsPerJourney[journeyId] == 8)
             server.simulator.update { $0.transientErrorRate = 0 }
             #expect(try await server.verify(journeyId: journeyId).status == 200)
         }
@@ -79,6 +82,42 @@ struct FaultTests {
         }
     }
 
+    @Test("run() serves until its task is cancelled")
+    func runUntilCancelled() async throws {
+        let simulator = OkayFaceSimulator(logger: Fixtures.logger)
+        let running = Task { try await simulator.run() }
+        var waited = 0
+        while simulator.baseURL.hasSuffix(":0"), waited < 500 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
+        let reply = try await Curl.postJSON(simulator.baseURL + "/api/ekyc/journeyid", #"{"username":"demo","password":"demo-password"}"#)
+        #expect(reply.status == 200)
+        running.cancel()
+        try await running.value
+        #expect(simulator.baseURL.hasSuffix(":0"))
+    }
+
+    @Test("one debug line per call, without image bytes")
+    func logging() async throws {
+        let capture = LogCapture()
+        var logger = Logger(label: "capture") { _ in capture }
+        logger.logLevel = .debug
+        let simulator = OkayFaceSimulator(logger: logger)
+        _ = try await simulator.start()
+        let server = RunningSimulator(simulator: simulator)
+        let journeyId = try await server.createJourney()
+        _ = try await server.verify(journeyId: journeyId)
+        _ = try await server.verify(journeyId: "unknown")
+        await simulator.stop()
+        let calls = capture.records.filter { $0.message == "okayface-plus call" }
+        #expect(calls.count == 2)
+        #expect(calls.allSatisfy { $0.level == .debug })
+        #expect(calls.first?.metadata["journeyId"] == "\(journeyId)")
+        #expect(calls.map { $0.metadata["http.status"] } == ["200", "400"])
+        #expect(capture.records.allSatisfy { $0.metadata.values.allSatisfy { "\($0)".count < 200 } })
+    }
+
     @Test("stop frees the port and the simulator can start again")
     func restart() async throws {
         let simulator = OkayFaceSimulator(logger: Fixtures.logger)
@@ -92,5 +131,34 @@ struct FaultTests {
         #expect(reply.status == 200)
         #expect(again > 0)
         await simulator.stop()
+    }
+}
+
+/// Collects log records so a test can assert on them.
+final class LogCapture: LogHandler, Sendable {
+    struct Record: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: Logger.Metadata
+    }
+
+    private let storage = Mutex<[Record]>([])
+    var records: [Record] { storage.withLock { $0 } }
+
+    var logLevel: Logger.Level {
+        get { .trace }
+        set {}
+    }
+    var metadata: Logger.Metadata {
+        get { [:] }
+        set {}
+    }
+    subscript(metadataKey _: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
+
+    func log(event: LogEvent) {
+        storage.withLock { $0.append(Record(level: event.level, message: "\(event.message)", metadata: event.metadata ?? [:])) }
     }
 }
