@@ -60,28 +60,37 @@ struct OkayFacePlusRoute: Sendable {
     }
 
     private func answer(_ received: ReceivedBody, contentType: String?) async throws -> Answer {
+        // Parsed before the faults only so that fault answers can be counted per journey.
+        let form: Result<MultipartForm, MultipartForm.ParseError>? = received.body.map { body in
+            Result { () throws(MultipartForm.ParseError) in try MultipartForm(body: body, contentType: contentType) }
+        }
+        let journeyId = try? form?.get().text("journeyId")
+        func reject(_ code: String, status: Int = 400) -> Answer {
+            Answer(response: VendorResponse.error(code, status: status), journeyId: journeyId, outcome: code)
+        }
+
         let (delay, fault) = store.withState { $0.admitCall(now: .now) }
         if delay > .zero {
             try await Task.sleep(for: delay)
         }
         switch fault {
         case .quotaExceeded:
-            return Answer(response: VendorResponse.quotaExceeded(), outcome: "MAX_API_CALL_EXCEEDED")
+            return reject("MAX_API_CALL_EXCEEDED", status: 429)
         case .transient(let status):
-            return Answer(response: VendorResponse.transientFailure(status: status, path: Self.path), outcome: "transient \(status)")
+            return Answer(
+                response: VendorResponse.transientFailure(status: status, path: Self.path),
+                journeyId: journeyId,
+                outcome: "transient \(status)"
+            )
         case nil:
             break
         }
 
-        guard let body = received.body else {
-            return Answer(response: VendorResponse.error("Request size exceed 5MB."), outcome: "Request size exceed 5MB.")
+        guard let form else {
+            return reject("Request size exceed 5MB.")
         }
-        guard let form = try? MultipartForm(body: body, contentType: contentType) else {
-            return Answer(response: VendorResponse.error("MISSING_ARGUMENTS"), outcome: "MISSING_ARGUMENTS (unparseable)")
-        }
-        let journeyId = form.text("journeyId")
-        func reject(_ code: String) -> Answer {
-            Answer(response: VendorResponse.error(code), journeyId: journeyId, outcome: code)
+        guard case .success(let form) = form else {
+            return reject("MISSING_ARGUMENTS")
         }
 
         if [form["imageIdCard"], form["imageBest"]].contains(where: { ($0?.readableBytes ?? 0) > Self.maximumImageSize }) {

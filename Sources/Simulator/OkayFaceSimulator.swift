@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// An in-process stand-in for the vendor: OkayFace Plus v1 and Create JourneyID over real HTTP,
@@ -19,8 +20,25 @@ public final class OkayFaceSimulator: Sendable {
 
     private enum ServerState {
         case idle
-        case running(task: Task<Void, Never>, port: Int)
+        case running(Server)
     }
+
+    /// A running server: the service group that owns it and the task running that group.
+    private struct Server: Sendable {
+        var group: ServiceGroup
+        var task: Task<Void, Never>
+        var port: Int
+
+        /// Graceful shutdown lets in-flight calls finish (cancelling would abort them and make
+        /// Hummingbird log errors); the group escalates to cancellation after a grace period.
+        func shutdown() async {
+            await group.triggerGracefulShutdown()
+            await task.value
+        }
+    }
+
+    /// How long in-flight calls may take to finish once a stop is asked.
+    private static let gracePeriod: Duration = .seconds(5)
 
     private let store: SimulatorStore
     private let logger: Logger
@@ -44,7 +62,7 @@ public final class OkayFaceSimulator: Sendable {
         let host = store.configuration.host
         let reachableHost = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
         let port = server.withLock { state -> Int in
-            if case .running(_, let port) = state { return port }
+            if case .running(let server) = state { return server.port }
             return 0
         }
         return "http://\(reachableHost.contains(":") ? "[\(reachableHost)]" : reachableHost):\(port)"
@@ -68,34 +86,33 @@ public final class OkayFaceSimulator: Sendable {
 
     /// Stops serving and waits for the server to close; the simulator can be started again.
     public func stop() async {
-        let task = server.withLock { state -> Task<Void, Never>? in
+        let running = server.withLock { state -> Server? in
             defer { state = .idle }
-            if case .running(let task, _) = state { return task }
+            if case .running(let server) = state { return server }
             return nil
         }
-        guard let task else { return }
-        task.cancel()
-        await task.value
+        await running?.shutdown()
     }
 
     /// Runs until cancelled/SIGTERM (for the `okayface-dev simulator` command): start, then wait.
+    /// SIGTERM and SIGINT shut the server down gracefully, as does cancelling the calling task.
     public func run() async throws {
         _ = try await startServer(handlingSignals: true)
-        let task = server.withLock { state -> Task<Void, Never>? in
-            if case .running(let task, _) = state { return task }
+        guard let running = server.withLock({ state -> Server? in
+            if case .running(let server) = state { return server }
             return nil
-        }
-        guard let task else { return }
+        }) else { return }
         await withTaskCancellationHandler {
-            await task.value
+            await running.task.value
         } onCancel: {
-            task.cancel()
+            Task { await running.group.triggerGracefulShutdown() }
         }
+        server.withLock { $0 = .idle }
     }
 
     private func startServer(handlingSignals: Bool) async throws -> Int {
         if let port = server.withLock({ state -> Int? in
-            if case .running(_, let port) = state { return port }
+            if case .running(let server) = state { return server.port }
             return nil
         }) {
             return port
@@ -117,14 +134,14 @@ public final class OkayFaceSimulator: Sendable {
             },
             logger: logger
         )
+        var groupConfiguration = ServiceGroupConfiguration(services: [application], logger: logger)
+        groupConfiguration.gracefulShutdownSignals = handlingSignals ? [.sigterm, .sigint] : []
+        groupConfiguration.maximumGracefulShutdownDuration = Self.gracePeriod
+        let group = ServiceGroup(configuration: groupConfiguration)
         let logger = self.logger
         let task = Task {
             do {
-                if handlingSignals {
-                    try await application.runService()
-                } else {
-                    try await application.run()
-                }
+                try await group.run()
                 portContinuation.finish()
             } catch {
                 logger.error("simulator server failed", metadata: ["error": "\(error)"])
@@ -135,7 +152,7 @@ public final class OkayFaceSimulator: Sendable {
         guard let port = try await iterator.next() else {
             throw StartError()
         }
-        server.withLock { $0 = .running(task: task, port: port) }
+        server.withLock { $0 = .running(Server(group: group, task: task, port: port)) }
         logger.info("OkayFace simulator listening", metadata: ["baseURL": "\(baseURL)"])
         return port
     }

@@ -21,13 +21,17 @@ enum VendorResponse {
 
     /// A Spring-style framework error body, what the vendor's gateway answers for 503 and friends.
     static func frameworkError(status: Int, path: String) -> Response {
-        let reason = HTTPResponse.Status(code: status).reasonPhrase
+        let reason = reasonPhrases[status] ?? "Error"
         let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
         return json(
             #"{"timestamp":\#(JSONText.string(timestamp)),"status":\#(status),"error":\#(JSONText.string(reason)),"path":\#(JSONText.string(path))}"#,
             status: status
         )
     }
+
+    private static let reasonPhrases = [
+        500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+    ]
 
     /// A transient failure with the given HTTP status: 500 and 429 in the vendor's own forms,
     /// anything else (503 by default) as a framework body.

@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import Simulator
+
+@Suite("configured faults and stats")
+struct FaultTests {
+    @Test("transientErrorRate 1 answers only transient failures")
+    func allTransient() async throws {
+        try await withSimulator(SimulatorConfiguration(transientErrorRate: 1)) { server in
+            let journeyId = try await server.createJourney()
+            var statuses: Set<Int> = []
+            for _ in 0..<8 {
+                let reply = try await server.verify(journeyId: journeyId)
+                statuses.insert(reply.status)
+                if reply.status == 500 {
+                    #expect(reply.body == #"{"status":"Internal Server Error"}"#)
+                } else {
+                    #expect(reply.status == 503)
+                    #expect(reply.json["error"] as? String == "Service Unavailable")
+                }
+            }
+            #expect(statuses.isSubset(of: [500, 503]))
+            #expect(server.simulator.stats().okayFaceErrors == 8)
+            #expect(server.simulator.stats().callsPerJourney[journeyId] == 8)
+            server.simulator.update { $0.transientErrorRate = 0 }
+            #expect(try await server.verify(journeyId: journeyId).status == 200)
+        }
+    }
+
+    @Test("calls over the quota answer 429 MAX_API_CALL_EXCEEDED")
+    func quota() async throws {
+        // Half a call per second: the bucket holds one call, the next token is 2 s away.
+        try await withSimulator(SimulatorConfiguration(maxRequestsPerSecond: 0.5)) { server in
+            let journeyId = try await server.createJourney()
+            var replies: [Curl.Reply] = []
+            for _ in 0..<3 {
+                replies.append(try await server.verify(journeyId: journeyId))
+            }
+            #expect(replies[0].status == 200)
+            let refused = replies.dropFirst().filter { $0.status == 429 }
+            #expect(!refused.isEmpty)
+            #expect(refused.allSatisfy { $0.body == #"{"status":"error","message":"MAX_API_CALL_EXCEEDED"}"# })
+            server.simulator.update { $0.maxRequestsPerSecond = nil }
+            #expect(try await server.verify(journeyId: journeyId).status == 200)
+        }
+    }
+
+    @Test("latency delays every call")
+    func latency() async throws {
+        try await withSimulator(SimulatorConfiguration(latency: .milliseconds(250), latencyJitter: .milliseconds(50))) { server in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let reply = try await server.verify(journeyId: "unknown")
+            #expect(reply.message == "INVALID_JOURNEY_ID")
+            #expect(clock.now - started >= .milliseconds(250))
+        }
+    }
+
+    @Test("stats count calls, outcomes and journeys; resetStats zeroes them")
+    func stats() async throws {
+        try await withSimulator { server in
+            let first = try await server.createJourney()
+            let second = try await server.createJourney()
+            _ = try await server.verify(journeyId: first)
+            _ = try await server.verify(journeyId: first)
+            _ = try await server.verify(journeyId: second, best: nil)
+            _ = try await Curl.postJSON(server.okayFaceURL, "{}")
+            #expect(
+                server.simulator.stats()
+                    == SimulatorStats(
+                        journeysCreated: 2, okayFaceCalls: 4, okayFaceSuccesses: 2, okayFaceErrors: 2,
+                        callsPerJourney: [first: 2, second: 1]
+                    )
+            )
+            server.simulator.resetStats()
+            #expect(server.simulator.stats() == SimulatorStats())
+            // Journeys survive a reset.
+            #expect(try await server.verify(journeyId: first).status == 200)
+        }
+    }
+
+    @Test("run() serves until its task is cancelled")
+    func runUntilCancelled() async throws {
+        let simulator = OkayFaceSimulator(logger: Fixtures.logger)
+        let running = Task { try await simulator.run() }
+        var waited = 0
+        while simulator.baseURL.hasSuffix(":0"), waited < 500 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
+        let reply = try await Curl.postJSON(simulator.baseURL + "/api/ekyc/journeyid", #"{"username":"demo","password":"demo-password"}"#)
+        #expect(reply.status == 200)
+        running.cancel()
+        try await running.value
+        #expect(simulator.baseURL.hasSuffix(":0"))
+    }
+
+    @Test("one debug line per call, without image bytes")
+    func logging() async throws {
+        let capture = LogCapture()
+        var logger = Logger(label: "capture") { _ in capture }
+        logger.logLevel = .debug
+        let simulator = OkayFaceSimulator(logger: logger)
+        _ = try await simulator.start()
+        let server = RunningSimulator(simulator: simulator)
+        let journeyId = try await server.createJourney()
+        _ = try await server.verify(journeyId: journeyId)
+        _ = try await server.verify(journeyId: "unknown")
+        await simulator.stop()
+        let calls = capture.records.filter { $0.message == "okayface-plus call" }
+        #expect(calls.count == 2)
+        #expect(calls.allSatisfy { $0.level == .debug })
+        #expect(calls.first?.metadata["journeyId"] == "\(journeyId)")
+        #expect(calls.map { $0.metadata["http.status"] } == ["200", "400"])
+        #expect(capture.records.allSatisfy { $0.metadata.values.allSatisfy { "\($0)".count < 200 } })
+    }
+
+    @Test("stop frees the port and the simulator can start again")
+    func restart() async throws {
+        let simulator = OkayFaceSimulator(logger: Fixtures.logger)
+        let port = try await simulator.start()
+        #expect(port > 0)
+        #expect(simulator.baseURL == "http://127.0.0.1:\(port)")
+        #expect(try await simulator.start() == port)
+        await simulator.stop()
+        let again = try await simulator.start()
+        let reply = try await Curl.postJSON(simulator.baseURL + "/api/ekyc/journeyid", #"{"username":"demo","password":"demo-password"}"#)
+        #expect(reply.status == 200)
+        #expect(again > 0)
+        await simulator.stop()
+    }
+}
+
+/// Collects log records so a test can assert on them.
+final class LogCapture: LogHandler, Sendable {
+    struct Record: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: Logger.Metadata
+    }
+
+    private let storage = Mutex<[Record]>([])
+    var records: [Record] { storage.withLock { $0 } }
+
+    var logLevel: Logger.Level {
+        get { .trace }
+        set {}
+    }
+    var metadata: Logger.Metadata {
+        get { [:] }
+        set {}
+    }
+    subscript(metadataKey _: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
+
+    func log(event: LogEvent) {
+        storage.withLock { $0.append(Record(level: event.level, message: "\(event.message)", metadata: event.metadata ?? [:])) }
+    }
+}
