@@ -49,6 +49,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -78,7 +79,7 @@ let package = Package(
             dependencies: ["OkayFace", "Simulator", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "OkayFace"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "Verification"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "HTTPClient"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification"]),
     ],
     swiftLanguageModes: [.v6]

@@ -91,6 +91,6 @@ public final class GracefulShutdownTrigger: Sendable {
 private struct TriggerService: Service {
     var trigger: GracefulShutdownTrigger
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await trigger.wait() }
+        await cancelWhenGracefulShutdown { await trigger.wait() }
     }
 }
