@@ -7,8 +7,9 @@ import Synchronization
 /// `okayface-dev topic`, the demo's DLQ listing, and the integration tests' view of the
 /// results and dead-letter topics.
 public enum TopicReader {
-    /// Returns the messages seen until `expected` arrived (if given) or nothing new came for
-    /// `idle` after the first assignment, within `timeout` at most.
+    /// Returns the messages from the beginning to the end of the topic (its high watermarks
+    /// when the read started), or until `expected` arrived, or — should the watermarks not be
+    /// available — until nothing new came for `idle`; within `timeout` at most.
     public static func read(
         brokers: String, topic: String, expected: Int? = nil, idle: Duration = .seconds(2),
         timeout: Duration = .seconds(60), logger: Logger
@@ -41,11 +42,22 @@ public enum TopicReader {
             }
         }
         let deadline = ContinuousClock.now + timeout
+        var ends: [Int32: Int64]?
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
+            if ends == nil, seen.withLock({ $0.assigned }) {
+                ends = try? Dictionary(uniqueKeysWithValues: consumer.assignment().map { tp in
+                    (tp.partition, try consumer.watermarks(tp).high)
+                })
+            }
             let done = seen.withLock { s in
-                if let expected, s.messages.count >= expected { return true }
-                return expected == nil && s.assigned && ContinuousClock.now - s.lastActivity > idle
+                if let expected { return s.messages.count >= expected }
+                if let ends {
+                    var last: [Int32: Int64] = [:]
+                    for m in s.messages { last[m.partition] = max(last[m.partition] ?? -1, m.offset) }
+                    return ends.allSatisfy { partition, high in high == 0 || (last[partition] ?? -1) >= high - 1 }
+                }
+                return s.assigned && ContinuousClock.now - s.lastActivity > idle
             }
             if done { break }
         }
