@@ -169,22 +169,40 @@ import Testing
         try await TestDatabase.with { database in
             let pool = PostgresPool(url: database.url, size: 1, logger: testLogger)
             let finished = Counter()
+            let started = Counter()
+            let gate = Counter()
             let submitted = Counter()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for n in 0..<5 {
+                // The first job holds the only thread, so the others wait in the queue.
+                group.addTask {
+                    try await pool.withConnection { connection in
+                        started.increment()
+                        // Held until the test opens the gate, so timing cannot let it finish early.
+                        while gate.value == 0 { usleep(1000) }
+                        try connection.query("SELECT 1")
+                        finished.increment()
+                    }
+                }
+                while started.value < 1 { try await Task.sleep(for: .milliseconds(5)) }
+                for _ in 1..<5 {
                     group.addTask {
                         submitted.increment()
                         try await pool.withConnection { connection in
-                            // The first job holds the only thread so the others wait in the queue.
-                            try connection.query("SELECT pg_sleep(\(n == 0 ? 0.5 : 0.01))")
+                            try connection.query("SELECT 1")
                             finished.increment()
                         }
                     }
                 }
-                while submitted.value < 5 { try await Task.sleep(for: .milliseconds(5)) }
+                while submitted.value < 4 { try await Task.sleep(for: .milliseconds(5)) }
+                // Room for the four to reach the queue behind the held job.
                 try await Task.sleep(for: .milliseconds(100))
                 #expect(finished.value == 0)
-                pool.close()
+                // A plain thread opens the gate: close() below blocks this cooperative thread.
+                Thread {
+                    usleep(200_000)
+                    gate.increment()
+                }.start()
+                pool.close()  // waits for the held job and the four queued ones
                 try await group.waitForAll()
             }
             #expect(finished.value == 5)

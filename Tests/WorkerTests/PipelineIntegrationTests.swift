@@ -100,7 +100,9 @@ struct PipelineIntegrationTests {
         try await stack.publish(stack.request("good-after-bad"))
         try await stack.waitForDecisions(1)
 
-        let letters = try await stack.deadLetters(expected: 2).sorted { $0.offset < $1.offset }
+        // Ordered by where they came from: the DLQ's own partitions and offsets depend on the keys.
+        func sourceOffset(_ m: KafkaMessage) -> String { m.headers.first { $0.key == "source.offset" }?.text ?? "" }
+        let letters = try await stack.deadLetters(expected: 2).sorted { sourceOffset($0) < sourceOffset($1) }
         try #require(letters.count == 2)
         #expect(letters[0].value == garbage)
         #expect(letters[0].key == Array("k-1".utf8))
@@ -270,6 +272,41 @@ struct PipelineIntegrationTests {
         let a = try await interval("other-0")
         let b = try await interval("other-1")
         #expect(a.0 < b.1 && b.0 < a.1)
+        try await worker.stop()
+        await stack.close()
+    }
+}
+
+/// `WORKER_MAX_IN_FLIGHT` bounds the requests one replica works on at once.
+@Suite(.timeLimit(.minutes(3)))
+struct InFlightLimitTests {
+    @Test func neverMoreThanMaxInFlightVendorCallsAtOnce() async throws {
+        let stack = try await TestStack(partitions: 2)
+        let worker = try stack.startWorker(["WORKER_MAX_IN_FLIGHT": "3"])
+        let slow = try stack.directive(#"{"simulate":{"delayMs":300}}"#)
+        for i in 0..<12 { try await stack.publish(stack.request("limit-\(i)", sdk: slow)) }
+        try await stack.waitForDecisions(12)
+
+        let calls = try await stack.query("""
+            SELECT started_at, duration_ms FROM vendor_calls WHERE endpoint = 'okayface_plus_v1'
+            """)
+        var edges: [(Date, Int)] = []
+        for call in calls {
+            let start = try #require(call.date("started_at"))
+            let end = start.addingTimeInterval(try #require(call.double("duration_ms")) / 1000)
+            edges.append((start, 1))
+            edges.append((end, -1))
+        }
+        // Ends sort before starts at the same instant: touching intervals do not overlap.
+        edges.sort { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
+        var open = 0
+        var peak = 0
+        for (_, delta) in edges {
+            open += delta
+            peak = max(peak, open)
+        }
+        #expect(peak <= 3)
+        #expect(peak >= 2, "requests of different keys should run concurrently")
         try await worker.stop()
         await stack.close()
     }

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import Worker
+
+/// Settings: defaults, parsing, and the one-line errors that stop start-up.
+struct WorkerConfigurationTests {
+    let minimal = [
+        "DATABASE_URL": "postgresql://u@127.0.0.1:5432/db",
+        "OKAYFACE_BASE_URL": "https://ekycportaldemo.innov8tif.com",
+        "OKAYFACE_USERNAME": "user",
+        "OKAYFACE_PASSWORD": "secret",
+        "IMAGE_ALLOWED_PREFIXES": "file:///data/kyc/",
+    ]
+
+    func error(_ values: [String: String]) -> ConfigurationError? {
+        do {
+            _ = try WorkerConfiguration.load(values)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func defaultsFollowTheDesign() throws {
+        let c = try WorkerConfiguration.load(minimal)
+        #expect(c.kafka.brokers == "localhost:9092")
+        #expect(c.kafka.groupId == "okayface-worker")
+        #expect(c.kafka.requestTopic == "okayface.verification.requests")
+        #expect(c.kafka.resultTopic == "okayface.verification.results")
+        #expect(c.kafka.dlqTopic == "okayface.verification.requests.dlq")
+        #expect(c.okayFace.timeout == .seconds(30))
+        #expect(c.vendorRetry.maxAttempts == 5)
+        #expect(c.maxInFlight == 64)
+        #expect(c.thresholds == .init(faceConfidence: 75, liveness: 0.5, captureLiveness: 0.5))
+        #expect(c.httpPort == 8080)
+        #expect(c.logLevel == .info)
+        #expect(c.logFormat == .json)
+    }
+
+    @Test func kafkaConfigVariablesBecomeLibrdkafkaProperties() throws {
+        var values = minimal
+        values["KAFKA_CONFIG_SECURITY_PROTOCOL"] = "SASL_SSL"
+        values["KAFKA_CONFIG_SASL_MECHANISMS"] = "PLAIN"
+        values["KAFKA_CONFIG_SESSION_TIMEOUT_MS"] = "6000"
+        let c = try WorkerConfiguration.load(values)
+        #expect(c.consumerProperties["security.protocol"] == "SASL_SSL")
+        #expect(c.consumerProperties["sasl.mechanisms"] == "PLAIN")
+        #expect(c.consumerProperties["session.timeout.ms"] == "6000")
+        #expect(c.producerProperties["security.protocol"] == "SASL_SSL")
+        #expect(c.producerProperties["session.timeout.ms"] == nil)  // consumer-only
+        #expect(c.producerProperties["group.id"] == nil)
+    }
+
+    @Test(arguments: ["DATABASE_URL", "OKAYFACE_BASE_URL", "OKAYFACE_USERNAME", "OKAYFACE_PASSWORD", "IMAGE_ALLOWED_PREFIXES"])
+    func missingRequiredSettingIsNamed(_ name: String) {
+        var values = minimal
+        values[name] = nil
+        let e = error(values)
+        #expect(e?.variable == name)
+        #expect(e?.description.hasPrefix("configuration error: \(name) ") == true)
+        #expect(e?.description.contains("\n") == false)
+    }
+
+    @Test(arguments: [
+        ("OKAYFACE_TIMEOUT_MS", "abc"), ("OKAYFACE_TIMEOUT_MS", "-5"), ("OKAYFACE_MAX_ATTEMPTS", "0"),
+        ("WORKER_MAX_IN_FLIGHT", "many"), ("THRESHOLD_FACE_CONFIDENCE", "101"), ("THRESHOLD_LIVENESS", "1.5"),
+        ("THRESHOLD_CAPTURE_LIVENESS", "nan"), ("HTTP_PORT", "70000"), ("LOG_LEVEL", "loud"), ("LOG_FORMAT", "xml"),
+        ("OKAYFACE_BASE_URL", "ekycportaldemo.innov8tif.com"), ("OKAYFACE_BASE_URL", "ftp://x"),
+        ("DATABASE_URL", "mysql://x"), ("IMAGE_ALLOWED_PREFIXES", "/data/kyc"), ("IMAGE_ALLOWED_PREFIXES", " , "),
+    ])
+    func malformedSettingIsNamed(_ name: String, _ value: String) {
+        var values = minimal
+        values[name] = value
+        #expect(error(values)?.variable == name)
+    }
+
+    @Test func secretsNeverAppearInErrors() {
+        var values = minimal
+        values["DATABASE_URL"] = "mysql://admin:hunter2@db"
+        #expect(error(values)?.description.contains("hunter2") == false)
+    }
+
+    @Test func passwordFromAFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pw-\(UUID().uuidString)").path
+        try Data("from-file\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var values = minimal
+        values["OKAYFACE_PASSWORD"] = nil
+        values["OKAYFACE_PASSWORD_FILE"] = path
+        #expect(try WorkerConfiguration.load(values).okayFace.password == "from-file")
+        values["OKAYFACE_PASSWORD"] = "also-set"
+        #expect(error(values)?.variable == "OKAYFACE_PASSWORD")
+        values["OKAYFACE_PASSWORD"] = nil
+        values["OKAYFACE_PASSWORD_FILE"] = "/nonexistent/pw"
+        #expect(error(values)?.variable == "OKAYFACE_PASSWORD_FILE")
+    }
+
+    @Test func theBinaryStopsWithOneLineAndStatus78() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
+        process.arguments = ["run", "--okayface-timeout-ms", "soon"]
+        process.environment = minimal.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 78)
+        #expect(text == "configuration error: OKAYFACE_TIMEOUT_MS must be an integer in 100...600000 (got \"soon\")\n")
+    }
+}
