@@ -115,16 +115,33 @@ struct SimulatorPartsTests {
         }
     }
 
-    @Test("multipart edge cases: preamble, padding, repeated names, binary bodies")
+    @Test("multipart edge cases: preamble, epilogue, repeated names, nameless parts, binary bodies")
     func multipartEdgeCases() throws {
-        var body = ByteBuffer(string: "preamble\r\n--b \r\nContent-Disposition: form-data; name=a\r\n\r\nfirst\r\n")
+        var body = ByteBuffer(string: "preamble\r\n--b\r\nContent-Disposition: form-data; name=a\r\n\r\nfirst\r\n")
         body.writeString("--b\r\ncontent-disposition: form-data; name=\"a\"\r\n\r\nsecond\r\n")
         body.writeString("--b\r\nContent-Disposition: form-data; name=\"bin\"\r\n\r\n")
         body.writeBytes([0x0D, 0x0A, 0x2D, 0x2D, 0x63, 0x0D, 0x0A, 0x2D, 0x2D])  // "\r\n--c\r\n--": near misses
-        body.writeString("x\r\n--b\r\n\r\nnameless\r\n--b--")
+        body.writeString("x\r\n--b\r\n\r\nnameless\r\n--b--\r\nepilogue\r\n--b\r\n")
         let form = try MultipartForm(body: body, contentType: "multipart/form-data; charset=utf-8; boundary=b")
         #expect(form.text("a") == "first")
         #expect(form.parts.count == 2)
         #expect(form["bin"].map { Array($0.readableBytesView) } == [0x0D, 0x0A, 0x2D, 0x2D, 0x63, 0x0D, 0x0A, 0x2D, 0x2D, 0x78])
+    }
+
+    @Test("multipart bodies MultipartKit refuses or that end early")
+    func multipartRefusals() {
+        let part = "--b\r\nContent-Disposition: form-data; name=a\r\n\r\nfirst\r\n"
+        func parse(_ text: String) throws(MultipartForm.ParseError) -> MultipartForm {
+            try MultipartForm(body: ByteBuffer(string: text), contentType: "multipart/form-data; boundary=b")
+        }
+        // Transport padding after a delimiter (RFC 2046) is a syntax error to MultipartKit.
+        #expect(throws: MultipartForm.ParseError.malformed) { try parse("--b \r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--b--") }
+        #expect(throws: MultipartForm.ParseError.malformed) { try parse("--b\nContent-Disposition: form-data; name=a\n\nx\n--b--") }
+        // Cut short at each place the parser can be left waiting: all parts are complete in the first two.
+        for truncated in [part + "--b", part + "--b\r\n", part + "--b\r\nContent-Dis", part + "--b\r\nContent-Disposition: form", part + "--b\r\n\r\n", part + "--b\r\n\r\nhalf", part] {
+            #expect(throws: MultipartForm.ParseError.unterminated, "\(truncated)") { try parse(truncated) }
+        }
+        #expect(throws: MultipartForm.ParseError.malformed) { try parse("") }
+        #expect((try? parse(part + "--b--"))?.text("a") == "first")
     }
 }
