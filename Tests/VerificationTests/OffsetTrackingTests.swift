@@ -62,6 +62,8 @@ struct OffsetLedgerTests {
         ledger.assign(p0)
         let fresh = ledger.begin(p0, offset: 7)  // redelivered to us after the rebalance
         #expect(old.generation != fresh.generation)
+        #expect(!ledger.isCurrent(old))
+        #expect(ledger.isCurrent(fresh))
         #expect(ledger.finish(old) == nil)
         #expect(ledger.commitPoint(p0) == nil)
         #expect(ledger.finish(fresh) == 8)

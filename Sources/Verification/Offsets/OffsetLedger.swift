@@ -78,6 +78,12 @@ public final class OffsetLedger: Sendable {
         }
     }
 
+    /// False once the ticket's partition was revoked or assigned again: its message belongs to
+    /// another owner (or a later delivery) now.
+    public func isCurrent(_ ticket: Ticket) -> Bool {
+        state.withLock { $0.entries[ticket.partition]?.generation == ticket.generation }
+    }
+
     /// The commit point of a partition, if any offset finished in its current generation.
     public func commitPoint(_ partition: Partition) -> Int64? {
         state.withLock { $0.entries[partition]?.offsets.commitPoint }

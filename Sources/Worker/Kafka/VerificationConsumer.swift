@@ -125,6 +125,11 @@ public final class VerificationConsumer: Service {
         defer { state.withLock { $0.running -= 1 } }
         var next: Work? = first
         while let work = next {
+            // Revoked while it waited: the partition's new owner processes it, not us.
+            guard ledger.isCurrent(work.ticket) else {
+                next = queue.next(after: work.message.key)
+                continue
+            }
             let outcome = await pipeline.process(work.message)
             guard outcome.isDurable else { return }  // cancelled at shutdown: leave it for redelivery
             finish(work.ticket)
