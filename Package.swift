@@ -74,13 +74,20 @@ let package = Package(
             dependencies: ["DevTools", "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
+        // Helpers shared by test targets: a loopback Hummingbird server, a multipart reader.
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/TestSupport"
+        ),
+
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Digest"]),
         .testTarget(
             name: "OkayFaceTests",
-            dependencies: ["OkayFace", "Simulator", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: ["OkayFace", "Simulator", "HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "OkayFace"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "Verification"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
