@@ -27,9 +27,11 @@ let package = Package(
         // The only modules that call C.
         .target(name: "Kafka", dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
         .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Postgres", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Digest", .product(name: "Logging", package: "swift-log")]),
 
         // Plain Swift.
+        // SHA-256 for migration checksums and simulator scores; its own module so image checks can use it too.
+        .target(name: "Digest"),
         .target(name: "OkayFace", dependencies: ["HTTPClient", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Verification", dependencies: ["OkayFace", .product(name: "Logging", package: "swift-log")]),
         // An adapter: implements the domain's ImageSource port.
@@ -46,6 +48,7 @@ let package = Package(
         .target(
             name: "Simulator",
             dependencies: [
+                "Digest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,12 +74,20 @@ let package = Package(
             dependencies: ["DevTools", "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
+        // Helpers shared by test targets: a loopback Hummingbird server, a multipart reader.
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/TestSupport"
+        ),
+
+        .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Digest"]),
         .testTarget(
             name: "OkayFaceTests",
-            dependencies: ["OkayFace", "Simulator", "HTTPClient", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: ["OkayFace", "Simulator", "HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "OkayFace"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "Verification"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),

@@ -1,13 +1,14 @@
 /// A small seedable generator (SplitMix64), so jitter and random faults repeat from run to
-/// run; `SystemRandomNumberGenerator` cannot be seeded.
-struct SplitMix64: RandomNumberGenerator, Sendable {
+/// run; `SystemRandomNumberGenerator` cannot be seeded. Public so other targets' tests can
+/// reproduce a failure from its seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -1,6 +1,6 @@
 import Hummingbird
-import Logging
 import Synchronization
+import TestSupport
 
 // The only file of this target that imports Hummingbird: Hummingbird re-exports
 // HTTPTypes' `HTTPRequest`/`HTTPResponse`, whose names clash with the client's.
@@ -47,24 +47,8 @@ enum TestServer {
         let observations = ServerObservations()
         let router = Router(context: PeerRequestContext.self)
         addRoutes(to: router, observations: observations)
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "test-server")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: logger
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port != 0 else { throw TestServerError.noPort }
-            return try await body("http://127.0.0.1:\(port)", observations)
+        return try await withLocalServer(router: router, loggerLabel: "test-server") { baseURL in
+            try await body(baseURL, observations)
         }
     }
 
@@ -129,8 +113,4 @@ enum TestServer {
             })
         }
     }
-}
-
-enum TestServerError: Error {
-    case noPort
 }

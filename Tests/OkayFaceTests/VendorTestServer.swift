@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import Logging
 import Synchronization
+import TestSupport
 
 // The only file of this target that imports Hummingbird: Hummingbird re-exports
 // HTTPTypes' `HTTPRequest`/`HTTPResponse`, whose names clash with HTTPClient's.
@@ -71,24 +71,8 @@ enum VendorTestServer {
             default: return json(200, successBody)
             }
         }
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "vendor-test-server")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: logger
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port != 0 else { throw VendorTestServerError.noPort }
-            return try await body("http://127.0.0.1:\(port)", recorder)
+        return try await withLocalServer(router: router, loggerLabel: "vendor-test-server") { baseURL in
+            try await body(baseURL, recorder)
         }
     }
 
@@ -99,8 +83,4 @@ enum VendorTestServer {
             body: .init(byteBuffer: ByteBuffer(string: text))
         )
     }
-}
-
-enum VendorTestServerError: Error {
-    case noPort
 }

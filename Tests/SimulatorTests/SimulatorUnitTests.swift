@@ -4,45 +4,6 @@ import Testing
 
 @testable import Simulator
 
-@Suite("SHA-256")
-struct SHA256Tests {
-    private func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    @Test(
-        "FIPS 180-4 vectors",
-        arguments: [
-            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-            (
-                "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
-            ),
-            (
-                "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-                "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
-            ),
-        ]
-    )
-    func vectors(input: String, digest: String) {
-        #expect(hex(SHA256.digest(Array(input.utf8))) == digest)
-    }
-
-    @Test("a million 'a', fed in uneven pieces")
-    func millionA() {
-        var hasher = SHA256()
-        let piece = [UInt8](repeating: UInt8(ascii: "a"), count: 999)
-        var fed = 0
-        while fed < 1_000_000 {
-            let count = min(piece.count, 1_000_000 - fed)
-            hasher.update(Array(piece[0..<count]))
-            fed += count
-        }
-        #expect(hex(hasher.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
-    }
-}
-
 @Suite("ScoreModel")
 struct ScoreModelTests {
     @Test("numbers follow the documented distribution")

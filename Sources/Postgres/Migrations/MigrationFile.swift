@@ -1,3 +1,5 @@
+import Digest
+
 /// One migration: `NNNN_name.sql`, its SQL and the SHA-256 of its bytes.
 public struct MigrationFile: Sendable {
     public var version: Int

@@ -1,11 +1,11 @@
-/// A compact SHA-256 (FIPS 180-4), so the simulator can derive scores from image bytes
-/// without depending on swift-crypto. Not constant-time and not meant for secrets:
-/// it only has to be a well-mixed, stable function of the bytes.
+/// A compact SHA-256 (FIPS 180-4): migration checksums and the simulator's deterministic
+/// scores need a stable fingerprint of bytes without depending on swift-crypto.
+/// Not constant-time and not meant for secrets.
 ///
 /// Written over raw pointers with the state in plain stored properties, because the
 /// simulator usually runs inside debug-built tests, where array-based code hashes a 3 MB
 /// image far too slowly.
-struct SHA256: Sendable {
+public struct SHA256: Sendable {
     private static let roundConstants: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
         0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
@@ -23,20 +23,38 @@ struct SHA256: Sendable {
     private var pending: [UInt8] = []
     private var totalLength: UInt64 = 0
 
-    init() {}
+    public init() {}
 
-    /// One-shot digest of a byte array.
-    static func digest(_ bytes: [UInt8]) -> [UInt8] {
+    /// The 32-byte digest of `bytes`, in one call.
+    public static func digest(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalize()
     }
 
-    mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
+    /// Lower-case hex of the digest of `bytes`.
+    public static func hex(_ bytes: some Collection<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest(bytes) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    /// Feeds `bytes`; pieces may be of any length.
+    public mutating func update(_ bytes: some Collection<UInt8>) {
+        // Arrays, Data and slices hash in place; anything else is copied once.
+        let hashedInPlace: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+        if hashedInPlace == nil {
+            Array(bytes).withUnsafeBytes { update($0) }
+        }
+    }
+
+    /// Feeds raw memory, such as a `ByteBuffer`'s readable bytes, without copying it.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         totalLength &+= UInt64(bytes.count)
         var offset = 0
         if !pending.isEmpty {
@@ -58,7 +76,8 @@ struct SHA256: Sendable {
         }
     }
 
-    mutating func finalize() -> [UInt8] {
+    /// The 32-byte digest of everything fed so far. Call it once; the hasher is spent after.
+    public mutating func finalize() -> [UInt8] {
         let bitLength = totalLength &* 8
         var tail: [UInt8] = [0x80]
         tail.append(contentsOf: repeatElement(0, count: (55 - pending.count + 64) % 64))

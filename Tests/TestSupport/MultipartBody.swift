@@ -1,21 +1,32 @@
-// Same reader as in HTTPClientTests; test targets cannot share sources without a support target.
-/// A minimal `multipart/form-data` reader, enough to check what the client sent.
-struct MultipartBody {
-    struct Part: Equatable, Sendable {
-        var name: String?
-        var filename: String?
-        var contentType: String?
-        var data: [UInt8]
+import Foundation
+
+/// A minimal `multipart/form-data` reader, enough to check what a client sent.
+public enum MultipartBody {
+    /// One part: its `Content-Disposition` name and filename, its `Content-Type`, its bytes.
+    public struct Part: Equatable, Sendable {
+        public var name: String?
+        public var filename: String?
+        public var contentType: String?
+        public var data: [UInt8]
+
+        public init(name: String? = nil, filename: String? = nil, contentType: String? = nil, data: [UInt8]) {
+            self.name = name
+            self.filename = filename
+            self.contentType = contentType
+            self.data = data
+        }
     }
 
-    static func boundary(fromContentType contentType: String) -> String? {
+    /// The `boundary` parameter of a `multipart/form-data` content type, without quotes.
+    public static func boundary(fromContentType contentType: String) -> String? {
         guard let range = contentType.range(of: "boundary=") else { return nil }
         var value = String(contentType[range.upperBound...])
         if let semicolon = value.firstIndex(of: ";") { value = String(value[..<semicolon]) }
         return value.trimmingCharacters(in: "\"")
     }
 
-    static func parse(_ body: [UInt8], boundary: String) -> [Part] {
+    /// The parts of `body`, in order; sections without a header block are skipped.
+    public static func parse(_ body: [UInt8], boundary: String) -> [Part] {
         let delimiter = Array("--\(boundary)".utf8)
         var parts: [Part] = []
         var sections: [ArraySlice<UInt8>] = []
