@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -33,7 +34,11 @@ let package = Package(
         // SHA-256 for migration checksums and simulator scores; its own module so image checks can use it too.
         .target(name: "Digest"),
         .target(name: "OkayFace", dependencies: ["HTTPClient", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Verification", dependencies: ["OkayFace", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "Verification",
+            dependencies: [
+                "OkayFace", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            ]),
         // An adapter: implements the domain's ImageSource port.
         .target(name: "ImageStore", dependencies: ["Verification", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         .target(

@@ -34,8 +34,10 @@ public struct WorkerApplication: Sendable {
             http.shutdown()
         }
 
+        let database = DatabaseHealth(logger: logger)
         let store = PostgresResultStore(
-            pool: pool, resultTopic: c.kafka.resultTopic, writers: max(1, c.databasePoolSize / 2), logger: logger)
+            pool: pool, resultTopic: c.kafka.resultTopic, writers: max(1, c.databasePoolSize / 2), health: database,
+            logger: logger)
         let relay = OutboxRelay(
             producer: producer, pool: pool, topic: c.kafka.resultTopic, recoveryInterval: c.outboxRecoveryInterval,
             shutdownGrace: c.shutdownGrace, logger: logger)
@@ -45,11 +47,14 @@ public struct WorkerApplication: Sendable {
             store: store,
             deadLetters: KafkaDeadLetterSink(producer: producer, topic: c.kafka.dlqTopic),
             publisher: relay,
+            breaker: CircuitBreaker(configuration: c.circuitBreaker) { [logger] phase in
+                logger.warning("vendor circuit breaker", metadata: ["state": "\(phase.rawValue)"])
+            },
             configuration: c.pipeline,
             logger: logger)
         let verificationConsumer = VerificationConsumer(
             consumer: consumer, pipeline: pipeline, maxInFlight: c.maxInFlight, shutdownGrace: c.shutdownGrace,
-            logger: logger)
+            rebalanceGrace: c.rebalanceGrace, database: database, logger: logger)
 
         logger.info(
             "okayface-worker starting",
@@ -58,6 +63,8 @@ public struct WorkerApplication: Sendable {
                 "results": "\(c.kafka.resultTopic)", "dlq": "\(c.kafka.dlqTopic)", "maxInFlight": "\(c.maxInFlight)",
             ])
         let writers = Task { await store.runWriters() }
+        let probe = Task { await database.runProbe(pool: pool) }
+        defer { probe.cancel() }
         // The group shuts services down in reverse order: the consumer stops (and its last
         // decisions are written) before the relay drains the outbox.
         let group = ServiceGroup(

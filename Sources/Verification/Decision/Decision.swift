@@ -21,6 +21,11 @@ public enum Reason {
     public static let vendorUnavailable = "vendor_unavailable"
     public static let requestTooLarge = "request_too_large"
     public static let incompleteVendorResponse = "incomplete_vendor_response"
+    /// The request's work (images, journey, vendor calls) outlived `WORKER_REQUEST_DEADLINE_MS`.
+    public static let deadlineExceeded = "deadline_exceeded"
+    /// Workers started on the request more than `WORKER_MAX_PROCESSING_RUNS` times without a
+    /// decision: it keeps killing them (a poison message), so it is ended without a vendor call.
+    public static let processingFailed = "processing_failed"
 
     public static func vendorError(_ code: String) -> String { "vendor_error:\(code)" }
     public static func imageUnavailable(_ role: ImageRole) -> String { "image_unavailable:\(role.rawValue)" }

@@ -27,6 +27,8 @@ public final class OffsetLedger: Sendable {
     private struct Entry {
         var generation: UInt64
         var offsets = PartitionOffsets()
+        /// Being handed over: nothing new starts, what runs may still finish and commit.
+        var draining = false
     }
 
     private struct State {
@@ -82,6 +84,19 @@ public final class OffsetLedger: Sendable {
     /// another owner (or a later delivery) now.
     public func isCurrent(_ ticket: Ticket) -> Bool {
         state.withLock { $0.entries[ticket.partition]?.generation == ticket.generation }
+    }
+
+    /// Whether the ticket's message may start: current, and its partition not being handed over.
+    public func mayStart(_ ticket: Ticket) -> Bool {
+        state.withLock { s in
+            guard let entry = s.entries[ticket.partition] else { return false }
+            return entry.generation == ticket.generation && !entry.draining
+        }
+    }
+
+    /// Starts handing a partition over: no new message of it starts; finishes still count.
+    public func drain(_ partition: Partition) {
+        state.withLock { $0.entries[partition]?.draining = true }
     }
 
     /// The commit point of a partition, if any offset finished in its current generation.

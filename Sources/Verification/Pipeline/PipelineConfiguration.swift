@@ -8,6 +8,14 @@ public struct PipelineConfiguration: Sendable {
     public var infrastructureRetry: RetryPolicy
     /// The vendor refuses a request body over 5 MB; we refuse it first, without a call.
     public var maxRequestBytes: Int
+    /// How long a request's work (images, journey, vendor calls and waits on an open
+    /// circuit) may take before it ends as `deadline_exceeded`. Waits on PostgreSQL or Kafka
+    /// are not counted: an outage there must delay requests, never decide them.
+    public var requestDeadline: Duration
+    /// Starts on one request without a decision after which it is treated as poison.
+    public var maxProcessingRuns: Int
+    /// Names this worker in claims (host and process id).
+    public var workerId: String
 
     /// Room kept for the multipart framing and the journeyId field.
     public static let multipartOverheadBytes = 1024
@@ -16,11 +24,17 @@ public struct PipelineConfiguration: Sendable {
         policy: DecisionPolicy = DecisionPolicy(),
         vendorRetry: RetryPolicy = RetryPolicy(),
         infrastructureRetry: RetryPolicy = RetryPolicy(maxAttempts: .max, baseDelay: .milliseconds(100), maxDelay: .seconds(5)),
-        maxRequestBytes: Int = 5 * 1024 * 1024
+        maxRequestBytes: Int = 5 * 1024 * 1024,
+        requestDeadline: Duration = .seconds(300),
+        maxProcessingRuns: Int = 5,
+        workerId: String = "worker"
     ) {
         self.policy = policy
         self.vendorRetry = vendorRetry
         self.infrastructureRetry = infrastructureRetry
         self.maxRequestBytes = maxRequestBytes
+        self.requestDeadline = requestDeadline
+        self.maxProcessingRuns = maxProcessingRuns
+        self.workerId = workerId
     }
 }

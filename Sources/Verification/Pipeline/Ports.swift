@@ -4,11 +4,24 @@
 
 /// Durable storage of decisions.
 public protocol ResultStore: Sendable {
-    /// True when `requestId` already has a decision (the idempotency check).
-    func hasDecision(requestId: String) async throws -> Bool
+    /// The idempotency check, and a claim on the request when it has no decision yet: each
+    /// start of work on a request is counted, so a later run knows about the earlier ones.
+    func claim(requestId: String, worker: String) async throws -> ClaimOutcome
+    /// Notes that this run is about to call OkayFace Plus for the request.
+    func recordVendorRun(requestId: String) async throws
     /// Writes the record in one transaction. When another worker decided the same request
     /// first, nothing is written and `.alreadyDecided` is returned.
     func save(_ record: VerificationRecord) async throws -> SaveOutcome
+}
+
+/// What `ResultStore.claim` found.
+public enum ClaimOutcome: Sendable, Equatable {
+    /// The request has a decision already: nothing to do.
+    case alreadyDecided
+    /// No decision yet. `runs` counts the starts on this request, this one included;
+    /// `earlierVendorRuns` how many earlier runs reached the vendor (they died before their
+    /// decision was written).
+    case claimed(runs: Int, earlierVendorRuns: Int)
 }
 
 /// What `ResultStore.save` did.

@@ -15,18 +15,22 @@ public struct VerificationPipeline: Sendable {
     public var store: any ResultStore
     public var deadLetters: any DeadLetterSink
     public var publisher: any ResultPublisher
+    public var breaker: CircuitBreaker
     public var configuration: PipelineConfiguration
     public var logger: Logger
+    private let metrics = VendorMetrics()
 
     public init(
         vendor: any OkayFaceAPI, images: any ImageSource, store: any ResultStore, deadLetters: any DeadLetterSink,
-        publisher: any ResultPublisher, configuration: PipelineConfiguration, logger: Logger
+        publisher: any ResultPublisher, breaker: CircuitBreaker = CircuitBreaker(),
+        configuration: PipelineConfiguration, logger: Logger
     ) {
         self.vendor = vendor
         self.images = images
         self.store = store
         self.deadLetters = deadLetters
         self.publisher = publisher
+        self.breaker = breaker
         self.configuration = configuration
         self.logger = logger
     }
@@ -47,28 +51,48 @@ public struct VerificationPipeline: Sendable {
         logger[metadataKey: "requestId"] = "\(request.requestId)"
         if let journeyId = request.journeyId { logger[metadataKey: "journeyId"] = "\(journeyId)" }
 
-        guard let known = await untilDone(logger, "dedupe", { try await store.hasDecision(requestId: request.requestId) }) else {
-            return .abandoned
-        }
-        if known {
+        let worker = configuration.workerId
+        guard let claim = await untilDone(logger, "claim", { try await store.claim(requestId: request.requestId, worker: worker) })
+        else { return .abandoned }
+        guard case .claimed(let runs, let earlierVendorRuns) = claim else {
             logger.info("request already decided, skipping")
             return .duplicate(requestId: request.requestId)
         }
 
-        var run = Run(request: request)
-        await decide(&run, logger: &logger)
+        let log = RunLog(journeyId: request.journeyId)
+        var verdict: DecisionPolicy.Verdict
+        if runs > configuration.maxProcessingRuns {
+            // Earlier workers started on it and never finished: it kills or hangs them.
+            logger.error("poison request: too many runs without a decision", metadata: ["runs": "\(runs)"])
+            metrics.poisonRequests.increment()
+            verdict = .init(decision: .error, reasons: [Reason.processingFailed], scores: .none)
+        } else {
+            if runs > 1 { logger.notice("request restarted after an earlier run", metadata: ["runs": "\(runs)"]) }
+            let work = RunWork(pipeline: self, request: request, log: log, earlierVendorRuns: earlierVendorRuns, logger: logger)
+            switch await Self.withDeadline(configuration.requestDeadline, work.decide) {
+            case .finished(let v):
+                verdict = v
+            case .timedOut:
+                if Task.isCancelled { return .abandoned }
+                logger.error("request deadline exceeded", metadata: ["deadline": "\(configuration.requestDeadline)"])
+                metrics.deadlineExceeded.increment()
+                verdict = .init(decision: .error, reasons: [Reason.deadlineExceeded], scores: .none)
+            }
+        }
         if Task.isCancelled { return .abandoned }
 
+        let done = log.snapshot
+        if let journeyId = done.journeyId { logger[metadataKey: "journeyId"] = "\(journeyId)" }
         let result = VerificationCompleted(
-            requestId: request.requestId, journeyId: run.journeyId, subject: request.subject,
-            decision: run.verdict.decision, reasons: run.verdict.reasons, scores: run.verdict.scores,
-            thresholds: configuration.policy.thresholds, vendor: run.vendorSummary,
-            attempts: run.calls.filter { $0.endpoint == .okayFacePlus }.count, processedAt: Date())
+            requestId: request.requestId, journeyId: done.journeyId, subject: request.subject,
+            decision: verdict.decision, reasons: verdict.reasons, scores: verdict.scores,
+            thresholds: configuration.policy.thresholds, vendor: done.vendorSummary,
+            attempts: done.calls.filter { $0.endpoint == .okayFacePlus }.count, processedAt: Date())
         var stored = request
-        stored.journeyId = run.journeyId
+        stored.journeyId = done.journeyId
         let record = VerificationRecord(
-            request: stored, journeyCreated: run.journeyCreated, source: message.coordinates, result: result,
-            vendorCalls: run.calls)
+            request: stored, journeyCreated: done.journeyCreated, source: message.coordinates, result: result,
+            vendorCalls: done.calls, processingRuns: runs, vendorRuns: earlierVendorRuns + (done.reachedVendor ? 1 : 0))
 
         guard let saved = await untilDone(logger, "save", { try await store.save(record) }) else { return .abandoned }
         switch saved {
@@ -84,159 +108,32 @@ public struct VerificationPipeline: Sendable {
         return .decided(requestId: request.requestId, result.decision)
     }
 
-    /// What one request accumulates on its way to a decision.
-    private struct Run {
-        var request: VerificationRequested
-        var journeyId: String?
-        var journeyCreated = false
-        var calls: [VendorCallRecord] = []
-        var verdict = DecisionPolicy.Verdict(decision: .error, reasons: [], scores: .none)
-        var vendorSummary = VerificationCompleted.VendorSummary(status: nil, messageCode: nil, httpStatus: nil)
+    func metricsDuplicateVendorCall() { metrics.duplicateVendorCalls.increment() }
 
-        init(request: VerificationRequested) {
-            self.request = request
-            self.journeyId = request.journeyId
-        }
-
-        mutating func fail(_ reasons: [String]) {
-            verdict = DecisionPolicy.Verdict(decision: .error, reasons: reasons, scores: .none)
-        }
+    private enum DeadlineResult<T: Sendable>: Sendable {
+        case finished(T)
+        case timedOut
     }
 
-    private func decide(_ run: inout Run, logger: inout Logger) async {
-        // Images first: a request that cannot be sent should not spend a journey.
-        let loaded: OkayFacePlusRequest
-        switch await loadImages(run.request) {
-        case .failure(let reasons):
-            run.fail(reasons)
-            return
-        case .success(let images):
-            loaded = images
-        }
-
-        if run.journeyId == nil {
-            switch await createJourney(&run.calls, logger: logger) {
-            case .created(let id):
-                run.journeyId = id
-                run.journeyCreated = true
-                logger[metadataKey: "journeyId"] = "\(id)"
-            case .failed(let reason):
-                run.fail([reason])
-                return
-            case .cancelled:
-                return
+    /// Runs `body` and cancels it when `deadline` passes first.
+    private static func withDeadline<T: Sendable>(
+        _ deadline: Duration, _ body: @escaping @Sendable () async -> T
+    ) async -> DeadlineResult<T> {
+        await withTaskGroup(of: DeadlineResult<T>.self) { group in
+            group.addTask { .finished(await body()) }
+            group.addTask {
+                try? await Task.sleep(for: deadline)
+                return .timedOut
             }
+            let first = await group.next() ?? .timedOut
+            group.cancelAll()
+            return first
         }
-
-        var request = loaded
-        request.journeyId = run.journeyId ?? ""
-        let policy = configuration.vendorRetry
-        for attempt in 1...policy.maxAttempts {
-            let started = Date()
-            let clock = ContinuousClock.now
-            let outcome = await vendor.verify(request)
-            let elapsed = ContinuousClock.now - clock
-            let call = Self.record(outcome, attempt: attempt, startedAt: started, elapsed: elapsed)
-            run.calls.append(call)
-
-            if case .answered(let response) = outcome {
-                run.vendorSummary = .init(status: response.status, messageCode: response.messageCode, httpStatus: response.httpStatus)
-                if call.outcome != .transientError {
-                    run.verdict = configuration.policy.decide(response)
-                    return
-                }
-            }
-            logger.warning(
-                "transient vendor failure",
-                metadata: ["attempt": "\(attempt)", "outcome": "\(call.outcome.rawValue)", "code": "\(call.errorCode ?? "")"])
-            if attempt == policy.maxAttempts { break }
-            do { try await Task.sleep(for: policy.delay(afterAttempt: attempt)) } catch { return }
-        }
-        run.fail([Reason.vendorUnavailable])
-    }
-
-    private enum JourneyResult {
-        case created(String)
-        case failed(String)
-        case cancelled
-    }
-
-    private func createJourney(_ calls: inout [VendorCallRecord], logger: Logger) async -> JourneyResult {
-        let policy = configuration.vendorRetry
-        for attempt in 1...policy.maxAttempts {
-            let started = Date()
-            let clock = ContinuousClock.now
-            let failure: OkayFaceJourneyError
-            do {
-                let id = try await vendor.createJourney()
-                calls.append(VendorCallRecord(
-                    endpoint: .createJourney, attempt: attempt, startedAt: started,
-                    durationMs: Self.milliseconds(ContinuousClock.now - clock), httpStatus: 200, outcome: .success,
-                    errorCode: nil))
-                return .created(id)
-            } catch {
-                failure = error
-            }
-            let (status, code, outcome): (Int?, String, VendorCallRecord.Outcome) =
-                switch failure {
-                case .vendor(let code, let status): (status, code, failure.isTransient ? .transientError : .vendorError)
-                case .transport(let message, let timedOut): (nil, message, timedOut ? .timeout : .transportError)
-                }
-            calls.append(VendorCallRecord(
-                endpoint: .createJourney, attempt: attempt, startedAt: started,
-                durationMs: Self.milliseconds(ContinuousClock.now - clock), httpStatus: status, outcome: outcome,
-                errorCode: code))
-            guard failure.isTransient else {
-                logger.error("journey creation refused", metadata: ["code": "\(code)"])
-                return .failed(DecisionPolicy.reason(forVendorCode: code))
-            }
-            logger.warning("transient journey creation failure", metadata: ["attempt": "\(attempt)", "code": "\(code)"])
-            if attempt == policy.maxAttempts { break }
-            do { try await Task.sleep(for: policy.delay(afterAttempt: attempt)) } catch { return .cancelled }
-        }
-        return .failed(Reason.vendorUnavailable)
-    }
-
-    private enum LoadedImages {
-        case success(OkayFacePlusRequest)
-        case failure([String])
-    }
-
-    private func loadImages(_ request: VerificationRequested) async -> LoadedImages {
-        let budget = configuration.maxRequestBytes - PipelineConfiguration.multipartOverheadBytes
-        async let idCard = load(request.uri(.idCard), budget)
-        async let best = load(request.uri(.best), budget)
-        async let sdk = load(request.uri(.mobileSdkData), budget)
-        let results: [(ImageRole, Result<[UInt8], ImageLoadFailure>)] = [
-            (.idCard, await idCard), (.best, await best), (.mobileSdkData, await sdk),
-        ]
-
-        var reasons: [String] = []
-        var tooLarge = false
-        for (role, result) in results {
-            guard case .failure(let failure) = result else { continue }
-            switch failure {
-            case .forbidden: reasons.append(Reason.imageForbidden(role))
-            case .unavailable: reasons.append(Reason.imageUnavailable(role))
-            case .invalid: reasons.append(Reason.imageInvalid(role))
-            case .tooLarge: tooLarge = true
-            }
-        }
-        if tooLarge { reasons.append(Reason.requestTooLarge) }
-        if !reasons.isEmpty { return .failure(reasons) }
-
-        let bytes = results.map { (try? $0.1.get()) ?? [] }
-        if bytes.reduce(0, { $0 + $1.count }) > budget { return .failure([Reason.requestTooLarge]) }
-        return .success(OkayFacePlusRequest(journeyId: "", imageIdCard: bytes[0], imageBest: bytes[1], mobileSdkData: bytes[2]))
-    }
-
-    private func load(_ uri: String, _ maxBytes: Int) async -> Result<[UInt8], ImageLoadFailure> {
-        do { return .success(try await images.load(uri, maxBytes: maxBytes)) } catch { return .failure(error) }
     }
 
     /// Retries an infrastructure step (PostgreSQL, Kafka) with backoff until it succeeds;
     /// nil only when the task is cancelled (shutdown), so nothing is ever given up silently.
-    private func untilDone<T>(_ logger: Logger, _ step: String, _ body: () async throws -> T) async -> T? {
+    func untilDone<T>(_ logger: Logger, _ step: String, _ body: () async throws -> T) async -> T? {
         var attempt = 0
         while !Task.isCancelled {
             attempt += 1

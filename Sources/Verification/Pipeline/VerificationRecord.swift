@@ -10,16 +10,23 @@ public struct VerificationRecord: Sendable {
     public var source: IncomingMessage.Coordinates
     public var result: VerificationCompleted
     public var vendorCalls: [VendorCallRecord]
+    /// Runs that started on this request, this one included (more than 1 after a crash or a
+    /// rebalance took it from another worker).
+    public var processingRuns: Int
+    /// Runs that reached the vendor, this one included.
+    public var vendorRuns: Int
 
     public init(
         request: VerificationRequested, journeyCreated: Bool, source: IncomingMessage.Coordinates,
-        result: VerificationCompleted, vendorCalls: [VendorCallRecord]
+        result: VerificationCompleted, vendorCalls: [VendorCallRecord], processingRuns: Int = 1, vendorRuns: Int = 0
     ) {
         self.request = request
         self.journeyCreated = journeyCreated
         self.source = source
         self.result = result
         self.vendorCalls = vendorCalls
+        self.processingRuns = processingRuns
+        self.vendorRuns = vendorRuns
     }
 }
 

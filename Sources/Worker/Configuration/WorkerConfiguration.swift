@@ -30,6 +30,10 @@ public struct WorkerConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var shutdownGrace: Duration
+    public var rebalanceGrace: Duration
+    public var requestDeadline: Duration
+    public var maxProcessingRuns: Int
+    public var circuitBreaker: CircuitBreaker.Configuration
     public var outboxRecoveryInterval: Duration
 
     /// How log lines are written.
@@ -108,6 +112,13 @@ public struct WorkerConfiguration: Sendable {
             logLevel: Logger.Level(rawValue: levelName)!,
             logFormat: LogFormat(rawValue: try s.choice("LOG_FORMAT", default: "json", from: ["json", "text"]))!,
             shutdownGrace: .milliseconds(try s.int("WORKER_SHUTDOWN_GRACE_MS", default: 30_000, range: 0...3_600_000)),
+            rebalanceGrace: .milliseconds(try s.int("WORKER_REBALANCE_GRACE_MS", default: 10_000, range: 0...600_000)),
+            requestDeadline: .milliseconds(try s.int("WORKER_REQUEST_DEADLINE_MS", default: 300_000, range: 100...86_400_000)),
+            maxProcessingRuns: try s.int("WORKER_MAX_PROCESSING_RUNS", default: 5, range: 1...1000),
+            circuitBreaker: CircuitBreaker.Configuration(
+                failureThreshold: try s.int("OKAYFACE_CIRCUIT_FAILURES", default: 10, range: 1...10_000),
+                openDuration: .milliseconds(try s.int("OKAYFACE_CIRCUIT_OPEN_MS", default: 1_000, range: 10...3_600_000)),
+                maxOpenDuration: .milliseconds(try s.int("OKAYFACE_CIRCUIT_MAX_OPEN_MS", default: 30_000, range: 10...3_600_000))),
             outboxRecoveryInterval: .milliseconds(
                 try s.int("OUTBOX_RECOVERY_INTERVAL_MS", default: 10_000, range: 100...3_600_000)))
     }
@@ -134,6 +145,14 @@ public struct WorkerConfiguration: Sendable {
 
     /// The pipeline's view of the configuration.
     public var pipeline: PipelineConfiguration {
-        PipelineConfiguration(policy: DecisionPolicy(thresholds: thresholds), vendorRetry: vendorRetry)
+        PipelineConfiguration(
+            policy: DecisionPolicy(thresholds: thresholds), vendorRetry: vendorRetry, requestDeadline: requestDeadline,
+            maxProcessingRuns: maxProcessingRuns, workerId: Self.workerId)
     }
+
+    /// Host and process id: which replica claimed a request.
+    public static let workerId: String = {
+        let host = ProcessInfo.processInfo.hostName
+        return "\(host):\(ProcessInfo.processInfo.processIdentifier)"
+    }()
 }

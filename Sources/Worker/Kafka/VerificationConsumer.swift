@@ -8,13 +8,18 @@ import Verification
 /// Consumes the requests topic and runs each message through the pipeline (design.md §8).
 ///
 /// - librdkafka is polled on the Kafka module's own thread; this service only receives its
-///   events and never blocks that thread.
+///   events and never blocks that thread, except while handing revoked partitions over.
 /// - Messages of one key run one at a time in arrival order (`KeyedQueue`); different keys run
 ///   concurrently, up to `maxInFlight` messages, after which every assigned partition is
-///   paused (the poll loop keeps running, so the group membership stays alive).
+///   paused (the poll loop keeps running, so the group membership stays alive). Partitions are
+///   also paused while PostgreSQL is unreachable: nothing could be made durable.
 /// - An offset is stored only when it and every lower offset of its partition are durable
 ///   (`OffsetLedger`); librdkafka commits stored offsets.
-/// - On graceful shutdown: pause, stop starting new messages, let running ones finish within
+/// - Revocation (a rebalance): the revoked partitions start nothing new, their running
+///   requests get `rebalanceGrace` to finish and store their offsets, the rest is cancelled;
+///   then librdkafka commits and the partitions move on. The next owner repeats only what
+///   was cancelled.
+/// - Graceful shutdown: pause, stop starting new messages, let running ones finish within
 ///   the grace period, cancel the rest (they were not stored, so they are redelivered),
 ///   commit, and close the consumer so the group rebalances at once.
 public final class VerificationConsumer: Service {
@@ -23,38 +28,53 @@ public final class VerificationConsumer: Service {
         var ticket: OffsetLedger.Ticket
     }
 
+    /// Why consumption is paused; partitions resume when no reason is left.
+    private enum PauseReason: Hashable {
+        case inFlightLimit
+        case database
+        case stopping
+    }
+
     private struct State {
-        var paused = false
-        var stopping = false
-        var running = 0
+        var pauseReasons: Set<PauseReason> = []
+        var running: [OffsetLedger.Ticket: Task<PipelineOutcome, Never>] = [:]
+        var chains = 0
     }
 
     private let consumer: KafkaConsumer
     private let pipeline: VerificationPipeline
     private let maxInFlight: Int
     private let shutdownGrace: Duration
+    private let rebalanceGrace: Duration
+    private let database: DatabaseHealth?
     private let logger: Logger
     private let ledger = OffsetLedger()
     private let queue = KeyedQueue<Work>()
     private let state = Mutex(State())
 
     public init(
-        consumer: KafkaConsumer, pipeline: VerificationPipeline, maxInFlight: Int, shutdownGrace: Duration, logger: Logger
+        consumer: KafkaConsumer, pipeline: VerificationPipeline, maxInFlight: Int, shutdownGrace: Duration,
+        rebalanceGrace: Duration = .seconds(10), database: DatabaseHealth? = nil, logger: Logger
     ) {
         self.consumer = consumer
         self.pipeline = pipeline
         self.maxInFlight = maxInFlight
         self.shutdownGrace = shutdownGrace
+        self.rebalanceGrace = rebalanceGrace
+        self.database = database
         self.logger = logger
     }
 
     /// Messages received and not yet durable (running or waiting behind their key).
     public var inFlight: Int { ledger.inFlight }
 
+    /// Partitions currently assigned to this replica.
+    public var assignment: [KafkaTopicPartition] { consumer.assignment() }
+
     public func run() async throws {
         let (ready, readyInput) = AsyncStream<Work>.makeStream()
         consumer.start { [self] event in
-            // On the poll thread: bookkeeping only, no waiting.
+            // On the poll thread: bookkeeping only, no waiting (revocation excepted).
             switch event {
             case .message(let message):
                 if let work = self.accept(message), let now = self.queue.submit(key: message.key, work) {
@@ -63,9 +83,9 @@ public final class VerificationConsumer: Service {
             case .partitionsAssigned(let partitions):
                 for p in partitions { self.ledger.assign(.init(topic: p.topic, partition: p.partition)) }
                 self.logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
-                if self.state.withLock({ $0.paused || $0.stopping }) { self.consumer.pause(partitions) }
+                if self.state.withLock({ !$0.pauseReasons.isEmpty }) { self.consumer.pause(partitions) }
             case .partitionsRevoked(let partitions):
-                self.revoke(partitions)
+                self.handOver(partitions)
             case .error(let error):
                 self.logger.warning("kafka client error", metadata: ["error": "\(error)"])
             }
@@ -73,14 +93,15 @@ public final class VerificationConsumer: Service {
 
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                group.addTask { await self.watchDatabase() }
                 for await work in ready {
                     group.addTask { await self.runChain(work) }
                 }
-                await self.drain(group: &group)
+                await self.drain()
+                group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.state.withLock { $0.stopping = true }
-            self.consumer.pause(self.consumer.assignment())
+            self.setPaused(true, .stopping)
             readyInput.finish()
         }
 
@@ -90,50 +111,76 @@ public final class VerificationConsumer: Service {
     }
 
     private func accept(_ message: KafkaMessage) -> Work? {
-        if state.withLock({ $0.stopping }) { return nil }
+        if state.withLock({ $0.pauseReasons.contains(.stopping) }) { return nil }
         let partition = OffsetLedger.Partition(topic: message.topic, partition: message.partition)
         let ticket = ledger.begin(partition, offset: message.offset)
-        if ledger.inFlight >= maxInFlight {
-            let pauseNow = state.withLock { s in
-                defer { s.paused = true }
-                return !s.paused
-            }
-            if pauseNow {
-                consumer.pause(consumer.assignment())
-                logger.debug("in-flight limit reached, partitions paused", metadata: ["inFlight": "\(ledger.inFlight)"])
-            }
-        }
+        if ledger.inFlight >= maxInFlight { setPaused(true, .inFlightLimit) }
         let incoming = IncomingMessage(
             topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
             value: message.value)
         return Work(message: incoming, ticket: ticket)
     }
 
-    private func revoke(_ partitions: [KafkaTopicPartition]) {
-        // Offsets were stored as they became durable, so nothing needs storing here; forgetting
-        // the partitions makes late finishes of their messages store nothing.
+    /// Adds or removes a pause reason, pausing or resuming every assigned partition when the
+    /// set of reasons becomes non-empty or empty.
+    private func setPaused(_ paused: Bool, _ reason: PauseReason) {
+        let flip: Bool? = state.withLock { s in
+            let before = s.pauseReasons.isEmpty
+            if paused { s.pauseReasons.insert(reason) } else { s.pauseReasons.remove(reason) }
+            let after = s.pauseReasons.isEmpty
+            return before == after ? nil : !after
+        }
+        guard let flip else { return }
+        if flip {
+            consumer.pause(consumer.assignment())
+            logger.debug("consumption paused", metadata: ["reason": "\(reason)"])
+        } else {
+            consumer.resume(consumer.assignment())
+            logger.debug("consumption resumed", metadata: ["after": "\(reason)"])
+        }
+    }
+
+    /// Runs on the poll thread inside the rebalance callback: librdkafka commits and gives the
+    /// partitions up only after this returns.
+    private func handOver(_ partitions: [KafkaTopicPartition]) {
         let revoked = Set(partitions.map { OffsetLedger.Partition(topic: $0.topic, partition: $0.partition) })
-        for p in revoked { ledger.revoke(p) }
+        for p in revoked { ledger.drain(p) }
         let dropped = queue.removeAll { revoked.contains($0.ticket.partition) }
+
+        // Let running requests of these partitions finish (their offsets are stored as they
+        // do), so the next owner does not repeat their vendor calls.
+        let deadline = ContinuousClock.now + rebalanceGrace
+        func stillRunning() -> [Task<PipelineOutcome, Never>] {
+            state.withLock { s in s.running.filter { revoked.contains($0.key.partition) }.map(\.value) }
+        }
+        while !stillRunning().isEmpty, ContinuousClock.now < deadline { usleep(5_000) }
+        let cancelled = stillRunning()
+        for task in cancelled { task.cancel() }
+        for p in revoked { ledger.revoke(p) }
         logger.info(
-            "partitions revoked", metadata: ["partitions": "\(partitions.map(\.description))", "droppedWaiting": "\(dropped)"])
+            "partitions revoked",
+            metadata: [
+                "partitions": "\(partitions.map(\.description))", "droppedWaiting": "\(dropped)",
+                "cancelledRunning": "\(cancelled.count)",
+            ])
     }
 
     /// Runs a message, then the messages that queued behind it under the same key.
     private func runChain(_ first: Work) async {
-        state.withLock { $0.running += 1 }
-        defer { state.withLock { $0.running -= 1 } }
+        state.withLock { $0.chains += 1 }
+        defer { state.withLock { $0.chains -= 1 } }
         var next: Work? = first
         while let work = next {
+            if state.withLock({ $0.pauseReasons.contains(.stopping) }) { return }
             // Revoked while it waited: the partition's new owner processes it, not us.
-            guard ledger.isCurrent(work.ticket) else {
-                next = queue.next(after: work.message.key)
-                continue
+            if ledger.mayStart(work.ticket) {
+                let task = Task { await pipeline.process(work.message) }
+                state.withLock { $0.running[work.ticket] = task }
+                let outcome = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+                state.withLock { _ = $0.running.removeValue(forKey: work.ticket) }
+                // Cancelled (shutdown, hand-over): not durable, so not stored; it is redelivered.
+                if outcome.isDurable { finish(work.ticket) }
             }
-            let outcome = await pipeline.process(work.message)
-            guard outcome.isDurable else { return }  // cancelled at shutdown: leave it for redelivery
-            finish(work.ticket)
-            if state.withLock({ $0.stopping }) { return }
             next = queue.next(after: work.message.key)
         }
     }
@@ -149,24 +196,32 @@ public final class VerificationConsumer: Service {
                 logger.debug("offset not stored", metadata: ["error": "\(error)"])
             }
         }
-        let resumeNow = state.withLock { s in
-            guard s.paused, !s.stopping, ledger.inFlight <= maxInFlight / 2 else { return false }
-            s.paused = false
-            return true
+        if ledger.inFlight <= maxInFlight / 2 { setPaused(false, .inFlightLimit) }
+    }
+
+    /// Pauses consumption while PostgreSQL is unreachable and resumes when it is back.
+    private func watchDatabase() async {
+        guard let database else { return }
+        while !Task.isCancelled {
+            setPaused(!database.isHealthy, .database)
+            try? await Task.sleep(for: .milliseconds(200))
         }
-        if resumeNow { consumer.resume(consumer.assignment()) }
     }
 
     /// Waits for running messages up to the grace period, then cancels what is left.
-    private func drain(group: inout DiscardingTaskGroup) async {
+    private func drain() async {
         let deadline = ContinuousClock.now + shutdownGrace
-        while state.withLock({ $0.running }) > 0, ContinuousClock.now < deadline {
+        while state.withLock({ $0.chains }) > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        let left = state.withLock { $0.running }
+        let left = state.withLock { s in
+            s.running.values.forEach { $0.cancel() }
+            return s.running.count
+        }
         if left > 0 {
             logger.warning("grace period over, abandoning in-flight requests", metadata: ["running": "\(left)"])
-            group.cancelAll()
         }
+        // Cancelled requests end quickly (abandoned); wait for their chains to return.
+        while state.withLock({ $0.chains }) > 0 { try? await Task.sleep(for: .milliseconds(10)) }
     }
 }

@@ -19,12 +19,17 @@ public final class PostgresResultStore: ResultStore {
     private let resultTopic: String
     private let logger: Logger
     private let writers: Int
+    private let health: DatabaseHealth?
 
     /// - Parameters:
     ///   - writers: concurrent write transactions; keep it below the pool size so dedupe
     ///     lookups and the outbox relay still get connections.
-    public init(pool: PostgresPool, resultTopic: String, writers: Int, maxBatch: Int = 128, logger: Logger) {
+    public init(
+        pool: PostgresPool, resultTopic: String, writers: Int, maxBatch: Int = 128, health: DatabaseHealth? = nil,
+        logger: Logger
+    ) {
         self.pool = pool
+        self.health = health
         self.queue = BatchQueue(maxBatch: maxBatch)
         self.resultTopic = resultTopic
         self.writers = max(1, writers)
@@ -43,9 +48,44 @@ public final class PostgresResultStore: ResultStore {
     /// Stops taking records; batches already queued are still written.
     public func close() { queue.close() }
 
-    public func hasDecision(requestId: String) async throws -> Bool {
-        try await pool.withConnection { connection in
-            try !connection.query("SELECT 1 FROM verification_results WHERE request_id = \(requestId)").isEmpty
+    /// Runs a job on the pool, telling `health` how it went.
+    private func observed<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        do {
+            let value = try await pool.withConnection(body)
+            health?.observeSuccess()
+            return value
+        } catch {
+            health?.observe(error)
+            throw error
+        }
+    }
+
+    public func claim(requestId: String, worker: String) async throws -> ClaimOutcome {
+        try await observed { connection in
+            // One round trip: the dedupe check, and the claim only when there is no decision.
+            // A data-modifying WITH runs whether or not the outer SELECT reads it.
+            let row = try connection.query("""
+                WITH decided AS (SELECT 1 FROM verification_results WHERE request_id = \(requestId)),
+                claim AS (
+                    INSERT INTO request_claims (request_id, last_worker)
+                    SELECT \(requestId), \(worker) WHERE NOT EXISTS (SELECT 1 FROM decided)
+                    ON CONFLICT (request_id) DO UPDATE
+                        SET runs = request_claims.runs + 1, last_claimed_at = now(), last_worker = EXCLUDED.last_worker
+                    RETURNING runs, vendor_runs)
+                SELECT EXISTS (SELECT 1 FROM decided) AS decided,
+                       (SELECT runs FROM claim) AS runs, (SELECT vendor_runs FROM claim) AS vendor_runs
+                """).first
+            if row?.bool("decided") == true { return .alreadyDecided }
+            guard let runs = row?.int("runs"), let vendorRuns = row?.int("vendor_runs") else {
+                throw PostgresError(message: "claim returned no row")
+            }
+            return .claimed(runs: runs, earlierVendorRuns: vendorRuns)
+        }
+    }
+
+    public func recordVendorRun(requestId: String) async throws {
+        try await observed { connection in
+            try connection.query("UPDATE request_claims SET vendor_runs = vendor_runs + 1 WHERE request_id = \(requestId)")
         }
     }
 
@@ -72,9 +112,11 @@ public final class PostgresResultStore: ResultStore {
             let outcomes = try await pool.transaction { connection in
                 try records.map { try Self.insert($0, topic: topic, on: connection) }
             }
+            health?.observeSuccess()
             for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
             return
         } catch let error as PostgresError where error.isConnectionError || batch.count == 1 {
+            health?.observe(error)
             for pending in batch { pending.continuation.resume(throwing: error) }
             return
         } catch {
@@ -111,17 +153,20 @@ public final class PostgresResultStore: ResultStore {
             ON CONFLICT (request_id) DO NOTHING
             RETURNING request_id
             """)
+        // The claim has served its purpose either way; the request row keeps the counts.
+        try c.query("DELETE FROM request_claims WHERE request_id = \(result.requestId)")
         guard !inserted.isEmpty else { return .alreadyDecided }
 
         try c.query("""
             INSERT INTO verification_requests (
                 request_id, journey_id, journey_created, subject, image_id_card_uri, image_best_uri,
-                image_mobile_sdk_data_uri, requested_at, kafka_topic, kafka_partition, kafka_offset, received_at)
+                image_mobile_sdk_data_uri, requested_at, kafka_topic, kafka_partition, kafka_offset, received_at,
+                processing_runs, vendor_runs)
             VALUES (
                 \(r.request.requestId), \(r.request.journeyId), \(r.journeyCreated), \(r.request.subject),
                 \(r.request.uri(.idCard)), \(r.request.uri(.best)), \(r.request.uri(.mobileSdkData)),
                 \(r.request.requestedAt), \(r.source.topic), \(Int(r.source.partition)), \(r.source.offset),
-                \(r.source.receivedAt))
+                \(r.source.receivedAt), \(r.processingRuns), \(r.vendorRuns))
             ON CONFLICT (request_id) DO NOTHING
             """)
 

@@ -1,0 +1,132 @@
+import Synchronization
+
+/// Stops hammering a vendor that keeps failing (issue 3, promise 7).
+///
+/// Closed: calls go out. After `failureThreshold` transient failures in a row it opens: no
+/// call goes out for `openDuration`; then one probe call is let through (half-open). A good
+/// probe closes it; a failed one opens it again for twice as long, up to `maxOpenDuration`.
+/// Callers waiting on an open circuit do not spend their retry attempts: an outage delays
+/// requests (bounded by the request deadline) instead of turning them all into errors.
+public final class CircuitBreaker: Sendable {
+    /// The breaker's thresholds.
+    public struct Configuration: Sendable, Equatable {
+        public var failureThreshold: Int
+        public var openDuration: Duration
+        public var maxOpenDuration: Duration
+
+        public init(failureThreshold: Int = 10, openDuration: Duration = .seconds(1), maxOpenDuration: Duration = .seconds(30)) {
+            self.failureThreshold = max(1, failureThreshold)
+            self.openDuration = openDuration
+            self.maxOpenDuration = max(openDuration, maxOpenDuration)
+        }
+    }
+
+    /// Where the breaker stands, for metrics and logs.
+    public enum Phase: String, Sendable {
+        case closed
+        case open
+        case halfOpen = "half_open"
+    }
+
+    /// Permission to make one call; `isProbe` when it is the half-open probe.
+    public struct Permit: Sendable {
+        public let isProbe: Bool
+        fileprivate let generation: UInt64
+    }
+
+    private struct State {
+        var phase = Phase.closed
+        var consecutiveFailures = 0
+        var reopenAt = ContinuousClock.now
+        var currentOpenDuration: Duration
+        /// Bumped whenever the circuit opens, so late answers of calls let out earlier
+        /// cannot close or re-open it.
+        var generation: UInt64 = 0
+        var probeOut = false
+    }
+
+    private let configuration: Configuration
+    private let state: Mutex<State>
+    /// Called with each phase change (for logs and metrics).
+    private let onChange: @Sendable (Phase) -> Void
+
+    public init(configuration: Configuration = .init(), onChange: @escaping @Sendable (Phase) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.state = Mutex(State(currentOpenDuration: configuration.openDuration))
+        self.onChange = onChange
+    }
+
+    public var phase: Phase { state.withLock { $0.phase } }
+
+    /// Waits until a call may go out. Throws only when the task is cancelled.
+    public func acquire() async throws -> Permit {
+        while true {
+            let decision: (Permit?, Duration, Phase?) = state.withLock { s in
+                let now = ContinuousClock.now
+                switch s.phase {
+                case .closed:
+                    return (Permit(isProbe: false, generation: s.generation), .zero, nil)
+                case .open where now >= s.reopenAt:
+                    s.phase = .halfOpen
+                    s.probeOut = true
+                    return (Permit(isProbe: true, generation: s.generation), .zero, .halfOpen)
+                case .open:
+                    return (nil, s.reopenAt - now, nil)
+                case .halfOpen:
+                    return (nil, .milliseconds(50), nil)
+                }
+            }
+            if let phase = decision.2 { onChange(phase) }
+            if let permit = decision.0 { return permit }
+            try await Task.sleep(for: min(decision.1, .milliseconds(250)))
+        }
+    }
+
+    /// Reports how the permitted call ended: `transientFailure` when it is worth retrying
+    /// (the vendor is in trouble), false for any answer the vendor gave on purpose.
+    public func record(_ permit: Permit, transientFailure: Bool) {
+        let change: Phase? = state.withLock { s in
+            guard permit.generation == s.generation else { return nil }
+            if permit.isProbe {
+                s.probeOut = false
+                if transientFailure {
+                    s.currentOpenDuration = min(s.currentOpenDuration * 2, configuration.maxOpenDuration)
+                    return open(&s)
+                }
+                s.phase = .closed
+                s.consecutiveFailures = 0
+                s.currentOpenDuration = configuration.openDuration
+                return .closed
+            }
+            guard s.phase == .closed else { return nil }
+            if !transientFailure {
+                s.consecutiveFailures = 0
+                return nil
+            }
+            s.consecutiveFailures += 1
+            return s.consecutiveFailures >= configuration.failureThreshold ? open(&s) : nil
+        }
+        if let change { onChange(change) }
+    }
+
+    /// A permit given back unused (the caller was cancelled): a probe is re-offered at once.
+    public func release(_ permit: Permit) {
+        guard permit.isProbe else { return }
+        let change: Phase? = state.withLock { s in
+            guard permit.generation == s.generation, s.phase == .halfOpen else { return nil }
+            s.phase = .open
+            s.probeOut = false
+            s.reopenAt = ContinuousClock.now
+            return .open
+        }
+        if let change { onChange(change) }
+    }
+
+    private func open(_ s: inout State) -> Phase {
+        s.phase = .open
+        s.generation += 1
+        s.consecutiveFailures = 0
+        s.reopenAt = ContinuousClock.now + s.currentOpenDuration
+        return .open
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Logging
+import OkayFace
+
+/// The part of a request's processing that the deadline bounds: load the images, create the
+/// journey when absent, call OkayFace Plus with retries through the circuit breaker, decide.
+/// What it does is recorded in the `RunLog` as it happens.
+struct RunWork: Sendable {
+    let pipeline: VerificationPipeline
+    let request: VerificationRequested
+    let log: RunLog
+    let earlierVendorRuns: Int
+    let logger: Logger
+
+    private var configuration: PipelineConfiguration { pipeline.configuration }
+    private var breaker: CircuitBreaker { pipeline.breaker }
+
+    /// The verdict; an `error` verdict when the inputs or the vendor made a decision impossible.
+    @Sendable func decide() async -> DecisionPolicy.Verdict {
+        // Images first: a request that cannot be sent should not spend a journey.
+        let loaded: OkayFacePlusRequest
+        switch await loadImages() {
+        case .failure(let reasons): return Self.error(reasons)
+        case .success(let images): loaded = images
+        }
+
+        var journeyId = request.journeyId
+        if journeyId == nil {
+            switch await createJourney() {
+            case .created(let id): journeyId = id
+            case .failed(let reason): return Self.error([reason])
+            case .cancelled: return Self.error([Reason.deadlineExceeded])
+            }
+        }
+        var call = loaded
+        call.journeyId = journeyId ?? ""
+        return await verify(call)
+    }
+
+    private static func error(_ reasons: [String]) -> DecisionPolicy.Verdict {
+        .init(decision: .error, reasons: reasons, scores: .none)
+    }
+
+    private func verify(_ call: OkayFacePlusRequest) async -> DecisionPolicy.Verdict {
+        var logger = self.logger
+        if let journeyId = log.snapshot.journeyId { logger[metadataKey: "journeyId"] = "\(journeyId)" }
+        let policy = configuration.vendorRetry
+        var attempt = 0
+        while attempt < policy.maxAttempts {
+            guard let permit = try? await breaker.acquire() else { return Self.error([Reason.deadlineExceeded]) }
+            attempt += 1
+            if attempt == 1 { await noteVendorRun(logger) }
+            let started = Date()
+            let clock = ContinuousClock.now
+            let outcome = await pipeline.vendor.verify(call)
+            let record = VerificationPipeline.record(
+                outcome, attempt: attempt, startedAt: started, elapsed: ContinuousClock.now - clock)
+            let transient = record.outcome != .success && record.outcome != .vendorError
+            if Task.isCancelled, transient {
+                // Our own cancellation (deadline, shutdown), not the vendor's failure.
+                breaker.release(permit)
+            } else {
+                breaker.record(permit, transientFailure: transient)
+            }
+            log.update { $0.calls.append(record) }
+
+            if case .answered(let response) = outcome {
+                log.update {
+                    $0.vendorSummary = .init(status: response.status, messageCode: response.messageCode, httpStatus: response.httpStatus)
+                }
+                if !transient { return configuration.policy.decide(response) }
+            }
+            if Task.isCancelled { return Self.error([Reason.deadlineExceeded]) }
+            logger.warning(
+                "transient vendor failure",
+                metadata: ["attempt": "\(attempt)", "outcome": "\(record.outcome.rawValue)", "code": "\(record.errorCode ?? "")"])
+            if attempt == policy.maxAttempts { break }
+            do { try await Task.sleep(for: policy.delay(afterAttempt: attempt)) } catch {
+                return Self.error([Reason.deadlineExceeded])
+            }
+        }
+        return Self.error([Reason.vendorUnavailable])
+    }
+
+    /// Counts this run as one that reached the vendor, and a repeated call when an earlier
+    /// run got there too. Best effort: a lost count must not hold up the request.
+    private func noteVendorRun(_ logger: Logger) async {
+        log.update { $0.reachedVendor = true }
+        if earlierVendorRuns > 0 {
+            pipeline.metricsDuplicateVendorCall()
+            logger.warning("repeating a vendor call an earlier run made", metadata: ["earlierVendorRuns": "\(earlierVendorRuns)"])
+        }
+        do {
+            try await pipeline.store.recordVendorRun(requestId: request.requestId)
+        } catch {
+            logger.warning("could not record the vendor run", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private enum JourneyResult {
+        case created(String)
+        case failed(String)
+        case cancelled
+    }
+
+    private func createJourney() async -> JourneyResult {
+        let policy = configuration.vendorRetry
+        var attempt = 0
+        while attempt < policy.maxAttempts {
+            guard let permit = try? await breaker.acquire() else { return .cancelled }
+            attempt += 1
+            let started = Date()
+            let clock = ContinuousClock.now
+            let failure: OkayFaceJourneyError
+            do {
+                let id = try await pipeline.vendor.createJourney()
+                breaker.record(permit, transientFailure: false)
+                log.update {
+                    $0.journeyId = id
+                    $0.journeyCreated = true
+                    $0.calls.append(VendorCallRecord(
+                        endpoint: .createJourney, attempt: attempt, startedAt: started,
+                        durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), httpStatus: 200,
+                        outcome: .success, errorCode: nil))
+                }
+                return .created(id)
+            } catch {
+                failure = error
+            }
+            if Task.isCancelled && failure.isTransient { breaker.release(permit) } else {
+                breaker.record(permit, transientFailure: failure.isTransient)
+            }
+            let (status, code, outcome): (Int?, String, VendorCallRecord.Outcome) =
+                switch failure {
+                case .vendor(let code, let status): (status, code, failure.isTransient ? .transientError : .vendorError)
+                case .transport(let message, let timedOut): (nil, message, timedOut ? .timeout : .transportError)
+                }
+            log.update {
+                $0.calls.append(VendorCallRecord(
+                    endpoint: .createJourney, attempt: attempt, startedAt: started,
+                    durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), httpStatus: status,
+                    outcome: outcome, errorCode: code))
+            }
+            if Task.isCancelled { return .cancelled }
+            guard failure.isTransient else {
+                logger.error("journey creation refused", metadata: ["code": "\(code)"])
+                return .failed(DecisionPolicy.reason(forVendorCode: code))
+            }
+            logger.warning("transient journey creation failure", metadata: ["attempt": "\(attempt)", "code": "\(code)"])
+            if attempt == policy.maxAttempts { break }
+            do { try await Task.sleep(for: policy.delay(afterAttempt: attempt)) } catch { return .cancelled }
+        }
+        return .failed(Reason.vendorUnavailable)
+    }
+
+    private enum LoadedImages {
+        case success(OkayFacePlusRequest)
+        case failure([String])
+    }
+
+    private func loadImages() async -> LoadedImages {
+        let budget = configuration.maxRequestBytes - PipelineConfiguration.multipartOverheadBytes
+        async let idCard = load(request.uri(.idCard), budget)
+        async let best = load(request.uri(.best), budget)
+        async let sdk = load(request.uri(.mobileSdkData), budget)
+        let results: [(ImageRole, Result<[UInt8], ImageLoadFailure>)] = [
+            (.idCard, await idCard), (.best, await best), (.mobileSdkData, await sdk),
+        ]
+
+        var reasons: [String] = []
+        var tooLarge = false
+        for (role, result) in results {
+            guard case .failure(let failure) = result else { continue }
+            switch failure {
+            case .forbidden: reasons.append(Reason.imageForbidden(role))
+            case .unavailable: reasons.append(Reason.imageUnavailable(role))
+            case .invalid: reasons.append(Reason.imageInvalid(role))
+            case .tooLarge: tooLarge = true
+            }
+        }
+        if tooLarge { reasons.append(Reason.requestTooLarge) }
+        if !reasons.isEmpty { return .failure(reasons) }
+
+        let bytes = results.map { (try? $0.1.get()) ?? [] }
+        if bytes.reduce(0, { $0 + $1.count }) > budget { return .failure([Reason.requestTooLarge]) }
+        return .success(OkayFacePlusRequest(journeyId: "", imageIdCard: bytes[0], imageBest: bytes[1], mobileSdkData: bytes[2]))
+    }
+
+    private func load(_ uri: String, _ maxBytes: Int) async -> Result<[UInt8], ImageLoadFailure> {
+        do { return .success(try await pipeline.images.load(uri, maxBytes: maxBytes)) } catch { return .failure(error) }
+    }
+}
