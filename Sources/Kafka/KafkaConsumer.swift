@@ -163,6 +163,18 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Whether some broker answers a metadata request within `timeout`: the readiness probe's
+    /// view of Kafka. Blocks the caller up to `timeout`, so call it from a thread of your own.
+    public func brokersReachable(timeout: Duration) -> Bool {
+        let reachable = try? client.withHandle { handle throws(KafkaError) -> Bool in
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(handle, 0, nil, &metadata, timeout.milliseconds)
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            return err == RD_KAFKA_RESP_ERR_NO_ERROR
+        }
+        return reachable ?? false
+    }
+
     /// Low and high watermarks of a partition, asked of its leader; `high - committed` is the lag.
     public func watermarks(
         _ tp: KafkaTopicPartition, timeout: Duration = .seconds(10)

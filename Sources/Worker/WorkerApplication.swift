@@ -22,7 +22,12 @@ public struct WorkerApplication: Sendable {
 
     /// Runs until a shutdown signal (or `trigger`, for embedding in tests) and returns after
     /// a graceful shutdown.
-    public func run(signals: [UnixSignal] = [.sigterm, .sigint], trigger: GracefulShutdownTrigger? = nil) async throws {
+    /// - Parameter onHTTPListening: told the health server's port once it listens (`HTTP_PORT=0`
+    ///   picks a free one).
+    public func run(
+        signals: [UnixSignal] = [.sigterm, .sigint], trigger: GracefulShutdownTrigger? = nil,
+        onHTTPListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
         let c = configuration
         let http = HTTPClient(configuration: .init(), logger: logger)
         let pool = PostgresPool(url: c.databaseURL, size: c.databasePoolSize, logger: logger)
@@ -62,14 +67,25 @@ public struct WorkerApplication: Sendable {
                 "brokers": "\(c.kafka.brokers)", "group": "\(c.kafka.groupId)", "requests": "\(c.kafka.requestTopic)",
                 "results": "\(c.kafka.resultTopic)", "dlq": "\(c.kafka.dlqTopic)", "maxInFlight": "\(c.maxInFlight)",
             ])
+        let kafkaHealth = KafkaHealth(consumer: consumer)
+        kafkaHealth.start()
+        defer { kafkaHealth.stop() }
+        let health = HealthServer(
+            port: c.httpPort,
+            checks: .init(
+                partitionsAssigned: { !verificationConsumer.assignment.isEmpty },
+                database: { database.isHealthy },
+                kafka: { kafkaHealth.isReachable }),
+            onListening: onHTTPListening, logger: logger)
         let writers = Task { await store.runWriters() }
         let probe = Task { await database.runProbe(pool: pool) }
         defer { probe.cancel() }
         // The group shuts services down in reverse order: the consumer stops (and its last
-        // decisions are written) before the relay drains the outbox.
+        // decisions are written) before the relay drains the outbox; health answers to the end.
         let group = ServiceGroup(
             configuration: .init(
                 services: [
+                    .init(service: health),
                     .init(service: relay),
                     .init(service: verificationConsumer),
                 ] + (trigger.map { [.init(service: TriggerService(trigger: $0), successTerminationBehavior: .gracefullyShutdownGroup)] } ?? []),

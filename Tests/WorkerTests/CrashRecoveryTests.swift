@@ -63,10 +63,51 @@ struct CrashRecoveryTests {
         let keys = Set(events.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } })
         #expect(keys.count == total)
 
-        // Repeated vendor calls only for what was in flight when the worker died.
+        // Repeated vendor calls only for what was in flight when the worker died, and the
+        // worker's own count of them agrees with the vendor's.
         let calls = stack.simulator.stats().okayFaceCalls
         #expect(calls >= total)
         #expect(calls - total <= maxInFlight, "\(calls - total) duplicate vendor calls")
+        // (A run killed between noting its vendor run and sending the call counts one more.)
+        let counted = try await stack.count(
+            "SELECT coalesce(sum(greatest(vendor_runs - 1, 0)), 0) AS count FROM verification_requests")
+        #expect(counted >= calls - total && counted <= calls - total + 1, "counted \(counted), vendor saw \(calls - total)")
+        await stack.close()
+    }
+}
+
+/// SIGTERM: in-flight requests finish within the grace period, the outbox drains, offsets are
+/// committed, and the process exits 0; the next worker repeats nothing.
+@Suite(.timeLimit(.minutes(4)))
+struct GracefulShutdownTests {
+    @Test func sigtermFinishesInFlightWorkCommitsAndExitsZero() async throws {
+        let stack = try await TestStack(partitions: 4)
+        let total = 40
+        let slow = try stack.directive(#"{"simulate":{"delayMs":400}}"#)
+        for i in 0..<total { try await stack.publish(stack.request(String(format: "term-%03d", i), sdk: slow)) }
+        let overrides = ["WORKER_MAX_IN_FLIGHT": "8", "WORKER_SHUTDOWN_GRACE_MS": "20000"]
+        let first = try CrashRecoveryTests().launch(stack, overrides, log: stack.scratch + "/term-1.log")
+        try await stack.waitUntil("a few decisions") { try await stack.count("SELECT count(*) FROM verification_results") >= 5 }
+        let stoppedAt = ContinuousClock.now
+        first.terminate()
+        first.waitUntilExit()
+        #expect(first.terminationReason == .exit)
+        #expect(first.terminationStatus == 0)
+        #expect(ContinuousClock.now - stoppedAt < .seconds(20))
+        #expect(try await stack.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0)
+        let decidedByFirst = try await stack.count("SELECT count(*) FROM verification_results")
+
+        let second = try CrashRecoveryTests().launch(stack, overrides, log: stack.scratch + "/term-2.log")
+        try await stack.waitForDecisions(total, timeout: .seconds(90))
+        second.terminate()
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+        #expect(decidedByFirst < total)
+        #expect(try await stack.count("SELECT count(*) FROM verification_results") == total)
+        // Nothing the first worker had started was repeated: it finished it before exiting.
+        #expect(try await stack.count(
+            "SELECT coalesce(sum(greatest(vendor_runs - 1, 0)), 0) AS count FROM verification_requests") == 0)
+        #expect(stack.simulator.stats().okayFaceCalls == total)
         await stack.close()
     }
 }

@@ -1,9 +1,13 @@
 import DevTools
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Kafka
 import Logging
 import Postgres
 import Simulator
+import Synchronization
 import Testing
 import Verification
 import Worker
@@ -31,11 +35,13 @@ final class TestStack: Sendable {
             .deletingLastPathComponent().path
     }
 
-    init(simulator configuration: SimulatorConfiguration = .init(), partitions: Int32 = 4) async throws {
+    /// - Parameter databaseServer: a server URL to create the test's database on; the shared
+    ///   test server (`DATABASE_URL`) by default.
+    init(simulator configuration: SimulatorConfiguration = .init(), partitions: Int32 = 4, databaseServer: String? = nil) async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         self.logger = logger
-        guard let base = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+        guard let base = databaseServer ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
             Issue.record("DATABASE_URL is not set: run the tests through scripts/test, which starts PostgreSQL")
             throw TestStackError.noDatabase
         }
@@ -81,6 +87,7 @@ final class TestStack: Sendable {
             "WORKER_SHUTDOWN_GRACE_MS": "5000",
             "OUTBOX_RECOVERY_INTERVAL_MS": "500",
             "LOG_LEVEL": "warning",
+            "HTTP_PORT": "0",
             // Faster group joins and heartbeats than production defaults, for test speed.
             "KAFKA_CONFIG_SESSION_TIMEOUT_MS": "6000",
             "KAFKA_CONFIG_HEARTBEAT_INTERVAL_MS": "500",
@@ -95,8 +102,9 @@ final class TestStack: Sendable {
         let configuration = try WorkerConfiguration.load(environment(overrides))
         let trigger = GracefulShutdownTrigger()
         let app = WorkerApplication(configuration: configuration, logger: logger)
-        let task = Task { try await app.run(signals: [], trigger: trigger) }
-        return RunningWorker(trigger: trigger, task: task)
+        let box = PortBox()
+        let task = Task { try await app.run(signals: [], trigger: trigger) { bound in box.port.withLock { $0 = bound } } }
+        return RunningWorker(trigger: trigger, task: task, box: box)
     }
 
     /// A request event for sample files (paths relative to samples/ unless absolute).
@@ -172,10 +180,36 @@ final class TestStack: Sendable {
     }
 }
 
+/// The health server's port, once known.
+final class PortBox: Sendable {
+    let port = Mutex<Int?>(nil)
+}
+
 /// A worker running in the test process.
-struct RunningWorker {
+final class RunningWorker: Sendable {
     let trigger: GracefulShutdownTrigger
     let task: Task<Void, any Error>
+    let box: PortBox
+
+    init(trigger: GracefulShutdownTrigger, task: Task<Void, any Error>, box: PortBox) {
+        self.trigger = trigger
+        self.task = task
+        self.box = box
+    }
+
+    /// GET on the worker's health server: the status code, once it listens.
+    func health(_ path: String) async throws -> Int {
+        for _ in 0..<100 {
+            if let port = box.port.withLock({ $0 }) {
+                let url = URL(string: "http://127.0.0.1:\(port)/\(path)")!
+                let (_, response) = try await URLSession.shared.data(from: url)
+                return (response as? HTTPURLResponse)?.statusCode ?? -1
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the health server did not start")
+        return -1
+    }
 
     /// Graceful shutdown, and the run's own error if it failed.
     func stop() async throws {
