@@ -22,6 +22,8 @@ public final class KafkaConsumer: Sendable {
     private let logger: Logger
     private let state = Mutex(ConsumerStateMachine())
     private let stopRequested = Atomic<Bool>(false)
+    /// Subscribed with cooperative-sticky, which needs `awaitFirstAssignment` before closing.
+    private let usesCooperativeSticky: Bool
 
     /// `properties` are librdkafka properties (bootstrap.servers, group.id, plus anything the operator passes).
     /// Forced: enable.auto.offset.store=false. Defaults unless given: enable.auto.commit=true,
@@ -56,6 +58,7 @@ public final class KafkaConsumer: Sendable {
         }
         self.client = client
         self.logger = logger
+        usesCooperativeSticky = !topics.isEmpty && merged["partition.assignment.strategy", default: ""].contains("cooperative-sticky")
     }
 
     deinit {
@@ -222,6 +225,7 @@ public final class KafkaConsumer: Sendable {
     /// Commit, leave the group, destroy. Runs once, on exactly one thread, after polling stopped.
     private func shutDown() {
         let handle = client.handle
+        awaitFirstAssignment(handle)
         let err = rd_kafka_commit(handle, nil, 0)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
             logger.warning("commit on close failed", metadata: ["error": "\(KafkaError(err))"])
@@ -235,6 +239,31 @@ public final class KafkaConsumer: Sendable {
         client.context.eventHandler.withLock { $0 = nil }
         client.destroy()
         state.withLock { $0.shutDownFinished() }
+    }
+}
+
+extension KafkaConsumer {
+    /// librdkafka 2.0.2 aborts (`assert(assignor_state)` in the sticky assignor, fixed upstream
+    /// in 2.3 by librdkafka #4381) when a cooperative-sticky member is destroyed after its
+    /// JoinGroup response but before its first SyncGroup response. A member in that window
+    /// (protocol already COOPERATIVE, never assigned) keeps polling, for at most 10 s, until the
+    /// assignment arrives. Records polled meanwhile are dropped unstored, so the group redelivers
+    /// them. Before the JoinGroup response the protocol reads NONE and closing is safe, since a
+    /// terminating consumer ignores late JoinGroup responses.
+    private func awaitFirstAssignment(_ handle: OpaquePointer) {
+        func assigned() -> Bool { client.context.hasBeenAssigned.load(ordering: .acquiring) }
+        guard usesCooperativeSticky, !assigned(),
+            rd_kafka_rebalance_protocol(handle).map({ String(cString: $0) }) == "COOPERATIVE"
+        else { return }
+        logger.debug("closing during the first rebalance; waiting for the assignment first")
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while !assigned() && ContinuousClock.now < deadline {
+            guard let message = rd_kafka_consumer_poll(handle, 100) else { continue }
+            rd_kafka_message_destroy(message)
+        }
+        if !assigned() {
+            logger.warning("closing a cooperative-sticky consumer that never got its first assignment")
+        }
     }
 }
 

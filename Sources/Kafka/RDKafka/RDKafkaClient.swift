@@ -106,6 +106,8 @@ final class RDKafkaCallbackContext: Sendable {
     let logger: Logger
     /// Consumer only: where rebalance and error events go once `start` has been called.
     let eventHandler = Mutex<EventHandler?>(nil)
+    /// Consumer only: set once the group has handed this member an assignment (possibly empty).
+    let hasBeenAssigned = Atomic<Bool>(false)
     /// Producer only: sends waiting for their delivery report.
     let deliveries = DeliveryRegistry()
 
