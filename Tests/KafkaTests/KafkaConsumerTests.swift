@@ -115,4 +115,26 @@ struct KafkaConsumerTests {
         defer { checker.close() }
         #expect(try checker.committedOffsets([tp]) == [tp: 1])
     }
+
+    @Test("client errors such as all brokers being down reach the handler")
+    func clientErrorsReachHandler() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: testLogger("cluster"))
+        defer { cluster.close() }
+        let topic = uniqueName("errors")
+        try cluster.createTopic(topic, partitions: 1)
+        let consumer = try KafkaConsumer(
+            properties: consumerProperties(cluster, group: uniqueName("errors-group")), topics: [topic],
+            logger: testLogger("consumer")
+        )
+        defer { consumer.close() }
+        let log = EventLog()
+        consumer.start(handler: log.append)
+        #expect(await eventually { !consumer.assignment().isEmpty })
+
+        cluster.setBrokerDown(1)
+        #expect(await eventually {
+            log.all.contains { if case .error = $0 { true } else { false } }
+        })
+        cluster.setBrokerUp(1)
+    }
 }

@@ -1,4 +1,5 @@
 import Kafka
+import Synchronization
 import Testing
 
 @Suite("KafkaProducer fault handling on the mock cluster")
@@ -17,8 +18,15 @@ struct KafkaProducerTests {
         #expect(first.partition == 0 && first.offset == 0)
 
         cluster.setBrokerDown(2)
-        let pending = Task { try await producer.send(topic: topic, key: bytes("k"), value: bytes("during")) }
+        let completed = Atomic<Bool>(false)
+        let pending = Task {
+            defer { completed.store(true, ordering: .releasing) }
+            return try await producer.send(topic: topic, key: bytes("k"), value: bytes("during"))
+        }
         try await Task.sleep(for: .seconds(2))
+        // The leader really is unreachable: the send is still waiting.
+        let completedWhileDown = completed.load(ordering: .acquiring)
+        #expect(!completedWhileDown)
         cluster.setBrokerUp(2)
         let second = try await pending.value
         #expect(second.partition == 0 && second.offset == 1)
@@ -34,16 +42,30 @@ struct KafkaProducerTests {
         let topic = uniqueName("produce-errors")
         try cluster.createTopic(topic, partitions: 1)
 
+        // The injection works: a non-idempotent producer gets a non-retriable error back as is.
+        // (Each producer warms up first so the errors hit Produce requests, not start-up.)
+        let topicAuthorizationFailed: Int32 = 29
+        let plain = try KafkaProducer(
+            properties: producerProperties(cluster, extra: ["enable.idempotence": "false", "acks": "1"]),
+            logger: testLogger("plain-producer")
+        )
+        defer { plain.close() }
+        #expect(try await plain.send(topic: topic, key: nil, value: bytes("plain warm-up")).offset == 0)
+        cluster.pushRequestErrors(apiKey: 0, errors: [topicAuthorizationFailed])
+        let refused = await #expect(throws: KafkaError.self) {
+            try await plain.send(topic: topic, key: nil, value: bytes("refused"))
+        }
+        #expect(refused?.code == topicAuthorizationFailed)
+
         let producer = try KafkaProducer(properties: producerProperties(cluster), logger: testLogger("producer"))
         defer { producer.close() }
-        // Warm up first so the injected errors hit Produce requests, not the initial connection.
-        #expect(try await producer.send(topic: topic, key: nil, value: bytes("warm-up")).offset == 0)
+        #expect(try await producer.send(topic: topic, key: nil, value: bytes("warm-up")).offset == 1)
 
         let notEnoughReplicas: Int32 = 19
         let requestTimedOut: Int32 = 7
         cluster.pushRequestErrors(apiKey: 0, errors: [notEnoughReplicas, notEnoughReplicas, requestTimedOut])
         let result = try await producer.send(topic: topic, key: nil, value: bytes("despite errors"))
-        #expect(result.offset == 1)
+        #expect(result.offset == 2)
 
         // The record is stored exactly once.
         let log = EventLog()
@@ -53,9 +75,9 @@ struct KafkaProducerTests {
         )
         defer { consumer.close() }
         consumer.start(handler: log.append)
-        #expect(await eventually { log.messages.count >= 2 })
+        #expect(await eventually { log.messages.count >= 3 })
         try await Task.sleep(for: .milliseconds(300))
-        #expect(log.messages.map { text($0.value) } == ["warm-up", "despite errors"])
+        #expect(log.messages.map { text($0.value) } == ["plain warm-up", "warm-up", "despite errors"])
     }
 
     @Test("close() fails a send that cannot be delivered instead of leaving it hanging")
