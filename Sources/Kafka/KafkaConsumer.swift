@@ -29,6 +29,9 @@ public final class KafkaConsumer: Sendable {
     /// Forced: enable.auto.offset.store=false. Defaults unless given: enable.auto.commit=true,
     /// auto.offset.reset=earliest, partition.assignment.strategy=cooperative-sticky.
     /// Invalid property → throws KafkaError naming the property and librdkafka's message.
+    /// Subscribes to `topics` at once (so a bad subscription throws here); the group join runs in
+    /// the background, and its events reach the handler once `start` is called. With no topics the
+    /// consumer only serves `committedOffsets` and `watermarks`.
     public init(properties: [String: String], topics: [String], logger: Logger) throws(KafkaError) {
         let merged = RDKafkaConfig.merge(
             properties,
@@ -58,7 +61,8 @@ public final class KafkaConsumer: Sendable {
         }
         self.client = client
         self.logger = logger
-        usesCooperativeSticky = !topics.isEmpty && merged["partition.assignment.strategy", default: ""].contains("cooperative-sticky")
+        usesCooperativeSticky =
+            !topics.isEmpty && merged["partition.assignment.strategy", default: ""].contains("cooperative-sticky")
     }
 
     deinit {
@@ -180,6 +184,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Stops and joins the poll thread, commits stored offsets, rd_kafka_consumer_close (leaves the group at once), destroys. Idempotent.
+    /// Blocks for the commit and LeaveGroup round trips, so call it from a thread that may block.
     /// Called from the handler it only requests this; the poll thread does it after the handler returns.
     public func close() {
         let action = state.withLock { $0.close(callerThreadID: PollThread.currentID) }
