@@ -21,7 +21,7 @@ public final class KafkaConsumer: Sendable {
     private let client: RDKafkaClient
     private let logger: Logger
     private let state = Mutex(ConsumerStateMachine())
-    private let stopRequested = Atomic<Bool>(false)
+    private let stop = StopSignal()
     /// Subscribed with cooperative-sticky, which needs `awaitFirstAssignment` before closing.
     private let usesCooperativeSticky: Bool
 
@@ -192,11 +192,11 @@ public final class KafkaConsumer: Sendable {
         case .none:
             return
         case .stopAndLetPollThreadShutDown:
-            stopRequested.store(true, ordering: .releasing)
+            stop.request()
         case .shutDownHere:
             shutDown()
         case .stopJoinAndShutDown(let thread):
-            stopRequested.store(true, ordering: .releasing)
+            stop.request()
             thread.join()
             shutDown()
         }
@@ -206,7 +206,7 @@ public final class KafkaConsumer: Sendable {
         let myID = PollThread.currentID
         state.withLock { $0.pollThreadRunning(id: myID) }
         let handle = client.handle  // the handle outlives this loop: shutDown runs after it ends
-        while !stopRequested.load(ordering: .acquiring) {
+        while !stop.isRequested {
             guard let message = rd_kafka_consumer_poll(handle, 100) else { continue }
             let event = Self.event(for: message)
             rd_kafka_message_destroy(message)

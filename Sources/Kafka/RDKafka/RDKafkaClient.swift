@@ -50,8 +50,9 @@ final class RDKafkaClient: @unchecked Sendable {
         var errstr = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(kind.rdType, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)  // still ours when rd_kafka_new fails
-            let message = String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, reason: "rd_kafka_new failed: \(message)")
+            throw KafkaError(
+                RD_KAFKA_RESP_ERR__INVALID_ARG, reason: "rd_kafka_new failed: \(RDKafkaConfig.string(errstr))"
+            )
         }
         self.handle = handle
         self.context = context
@@ -75,8 +76,6 @@ final class RDKafkaClient: @unchecked Sendable {
     func refuseNewCalls() {
         leases.withLock { $0.closed = true }
     }
-
-    var isClosed: Bool { leases.withLock { $0.closed } }
 
     /// Refuses new calls, waits for running ones, runs `beforeDestroy`, then `rd_kafka_destroy`.
     /// Idempotent. Must not be called from inside `withHandle` or a librdkafka callback.
