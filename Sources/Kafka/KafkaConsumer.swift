@@ -121,10 +121,15 @@ public final class KafkaConsumer: Sendable {
             try client.withHandle { handle in
                 let list = RDKafkaTopicPartitionList(partitions)
                 let err = pause ? rd_kafka_pause_partitions(handle, list.pointer) : rd_kafka_resume_partitions(handle, list.pointer)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                // The call succeeds as a whole even when single partitions fail; report those too.
+                let failed = list.elements.filter { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR || !failed.isEmpty {
                     logger.warning(
                         "\(pause ? "pause" : "resume") failed",
-                        metadata: ["error": "\(KafkaError(err))", "partitions": "\(partitions)"]
+                        metadata: [
+                            "error": "\(KafkaError(err != RD_KAFKA_RESP_ERR_NO_ERROR ? err : failed[0].error))",
+                            "partitions": "\(failed.isEmpty ? partitions : failed.map(\.partition))",
+                        ]
                     )
                 }
             }
@@ -230,7 +235,7 @@ public final class KafkaConsumer: Sendable {
     /// Commit, leave the group, destroy. Runs once, on exactly one thread, after polling stopped.
     private func shutDown() {
         let handle = client.handle
-        awaitFirstAssignment(handle)
+        let destroyIsSafe = awaitFirstAssignment(handle)
         let err = rd_kafka_commit(handle, nil, 0)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
             logger.warning("commit on close failed", metadata: ["error": "\(KafkaError(err))"])
@@ -242,33 +247,38 @@ public final class KafkaConsumer: Sendable {
             logger.warning("rd_kafka_consumer_close failed", metadata: ["error": "\(KafkaError(closeErr))"])
         }
         client.context.eventHandler.withLock { $0 = nil }
-        client.destroy()
+        if destroyIsSafe {
+            client.destroy()
+        } else {
+            logger.error("leaking the closed consumer handle: destroying it would abort the process (librdkafka 2.0.2 bug)")
+            client.abandon()
+        }
         state.withLock { $0.shutDownFinished() }
     }
 }
 
 extension KafkaConsumer {
-    /// librdkafka 2.0.2 aborts (`assert(assignor_state)` in the sticky assignor, fixed upstream
-    /// in 2.3 by librdkafka #4381) when a cooperative-sticky member is destroyed after its
-    /// JoinGroup response but before its first SyncGroup response. A member in that window
-    /// (protocol already COOPERATIVE, never assigned) keeps polling, for at most 10 s, until the
-    /// assignment arrives. Records polled meanwhile are dropped unstored, so the group redelivers
-    /// them. Before the JoinGroup response the protocol reads NONE and closing is safe, since a
-    /// terminating consumer ignores late JoinGroup responses.
-    private func awaitFirstAssignment(_ handle: OpaquePointer) {
+    /// Works around a librdkafka 2.0.2 abort (`assert(assignor_state)` in the sticky assignor,
+    /// librdkafka #4312, fixed in 2.3): destroying a cooperative-sticky member after its JoinGroup
+    /// response but before its first successful SyncGroup kills the process. Such a member (its
+    /// protocol already reads COOPERATIVE, yet it was never assigned) keeps polling for up to
+    /// 10 s until the assignment arrives; records polled meanwhile are dropped unstored, so the
+    /// group redelivers them. Before the JoinGroup response the protocol reads NONE and destroying
+    /// is safe, as a terminating consumer ignores late JoinGroup responses.
+    ///
+    /// Returns whether `rd_kafka_destroy` is safe afterwards.
+    private func awaitFirstAssignment(_ handle: OpaquePointer) -> Bool {
         func assigned() -> Bool { client.context.hasBeenAssigned.load(ordering: .acquiring) }
         guard usesCooperativeSticky, !assigned(),
             rd_kafka_rebalance_protocol(handle).map({ String(cString: $0) }) == "COOPERATIVE"
-        else { return }
+        else { return true }
         logger.debug("closing during the first rebalance; waiting for the assignment first")
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         while !assigned() && ContinuousClock.now < deadline {
             guard let message = rd_kafka_consumer_poll(handle, 100) else { continue }
             rd_kafka_message_destroy(message)
         }
-        if !assigned() {
-            logger.warning("closing a cooperative-sticky consumer that never got its first assignment")
-        }
+        return assigned()
     }
 }
 

@@ -91,23 +91,59 @@ struct KafkaConsumerGroupTests {
         #expect(await eventually { Set(a.assignment()) == all })
     }
 
-    @Test("closing a cooperative-sticky member in the middle of its first rebalance does not crash")
-    func closeDuringFirstRebalance() async throws {
+    /// librdkafka 2.0.2 aborts when a cooperative-sticky member is destroyed between its
+    /// JoinGroup response and its first successful SyncGroup. A failed SyncGroup holds a member
+    /// in that window for a whole rejoin cycle (about 5 s on the mock), so close it in there.
+    @Test(
+        "closing a cooperative-sticky member before its first successful SyncGroup does not abort",
+        arguments: [
+            (syncGroupFailures: 1, expectAssignment: true),  // close waits for the assignment
+            (syncGroupFailures: 4, expectAssignment: false),  // never assigned: handle is left undestroyed
+        ]
+    )
+    func closeBeforeFirstSyncGroup(syncGroupFailures: Int, expectAssignment: Bool) async throws {
         let cluster = try KafkaMockCluster(brokers: 1, logger: testLogger("cluster"))
         defer { cluster.close() }
         let topic = uniqueName("early-close")
         try cluster.createTopic(topic, partitions: 2)
-        // librdkafka 2.0.2 aborts if the member is destroyed between its JoinGroup and SyncGroup
-        // responses; spread the close over that window.
-        for delay in [0, 50, 100, 200, 300, 500, 800, 1200] {
-            let consumer = try KafkaConsumer(
-                properties: consumerProperties(cluster, group: uniqueName("early-close-group")), topics: [topic],
-                logger: testLogger("consumer")
-            )
-            consumer.start { _ in }
-            try await Task.sleep(for: .milliseconds(delay))
-            consumer.close()
-            #expect(consumer.assignment().isEmpty)
+        let syncGroup: Int16 = 14
+        let rebalanceInProgress: Int32 = 27
+        cluster.pushRequestErrors(apiKey: syncGroup, errors: Array(repeating: rebalanceInProgress, count: syncGroupFailures))
+
+        let consumer = try KafkaConsumer(
+            properties: consumerProperties(cluster, group: uniqueName("early-close-group")), topics: [topic],
+            logger: testLogger("consumer")
+        )
+        let log = EventLog()
+        consumer.start(handler: log.append)
+        // The mock answers the first JoinGroup after ~3 s; the failed SyncGroup follows at once.
+        try await Task.sleep(for: .milliseconds(4500))
+        #expect(log.assigned.isEmpty)
+        await closeOffPool(consumer)
+        // Reaching this line at all is the point: the process was not aborted.
+        #expect(consumer.assignment().isEmpty)
+        #expect(!log.assigned.isEmpty == expectAssignment)
+        if expectAssignment { #expect(Set(log.revoked) == Set(log.assigned)) }
+    }
+
+    @Test("closing a member at any moment of its first join is safe")
+    func closeDuringFirstJoin() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: testLogger("cluster"))
+        defer { cluster.close() }
+        let topic = uniqueName("join-close")
+        try cluster.createTopic(topic, partitions: 2)
+        await withTaskGroup(of: Void.self) { group in
+            for delay in stride(from: 0, through: 3600, by: 300) {
+                group.addTask {
+                    guard let consumer = try? KafkaConsumer(
+                        properties: consumerProperties(cluster, group: uniqueName("join-close-group")),
+                        topics: [topic], logger: testLogger("consumer")
+                    ) else { return }
+                    consumer.start { _ in }
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    await closeOffPool(consumer)
+                }
+            }
         }
     }
 }

@@ -76,7 +76,7 @@ struct KafkaConsumerTests {
 
         try await produce(5, to: topic, in: cluster)
         try await Task.sleep(for: .seconds(2))
-        #expect(log.messages.isEmpty)
+        #expect(log.messages.isEmpty, "events: \(log.all.map(describe))")
 
         consumer.resume([tp])
         #expect(await eventually { log.messages.count == 5 })

@@ -77,21 +77,35 @@ final class RDKafkaClient: @unchecked Sendable {
         leases.withLock { $0.closed = true }
     }
 
+    /// Refuses new calls and waits for running ones, then forgets the handle without destroying
+    /// it, for the one case where `rd_kafka_destroy` would abort the process. librdkafka's threads
+    /// live on and may still log, so the callback context is leaked along with the handle.
+    func abandon() {
+        guard drain() else { return }
+        _ = Unmanaged.passRetained(context)
+    }
+
     /// Refuses new calls, waits for running ones, runs `beforeDestroy`, then `rd_kafka_destroy`.
     /// Idempotent. Must not be called from inside `withHandle` or a librdkafka callback.
     func destroy(beforeDestroy: (OpaquePointer) -> Void = { _ in }) {
-        let shouldDestroy = leases.withLock { state in
+        guard drain() else { return }
+        beforeDestroy(handle)
+        rd_kafka_destroy(handle)
+    }
+
+    /// Refuses new borrows and waits until running ones end. Returns true only to the first caller.
+    private func drain() -> Bool {
+        let first = leases.withLock { state in
             state.closed = true
             defer { state.destroyed = true }
             return !state.destroyed
         }
-        guard shouldDestroy else { return }
+        guard first else { return false }
         // Borrows are short librdkafka calls; polling keeps this free of condition variables.
         while leases.withLock({ $0.active }) > 0 {
             usleep(1_000)
         }
-        beforeDestroy(handle)
-        rd_kafka_destroy(handle)
+        return true
     }
 }
 
