@@ -45,7 +45,15 @@ struct ChaosCommand: AsyncParsableCommand {
         configuration.timeout = .seconds(timeoutSeconds)
         configuration.seed = seed
         configuration.runDirectory = runDir
-        let report = try await ChaosRun(configuration: configuration, logger: Logger(label: "chaos")).run()
+        let chaos = ChaosRun(configuration: configuration, logger: Logger(label: "chaos"))
+        // SIGINT/SIGTERM cancel the run, which kills its workers and brings PostgreSQL back up.
+        let run = Task { try await chaos.run() }
+        let interrupt = Task {
+            await ShutdownSignal.wait()
+            run.cancel()
+        }
+        defer { interrupt.cancel() }
+        let report = try await run.value
         print()
         print(report.rendered)
         print()

@@ -26,7 +26,7 @@ public struct ChaosRun: Sendable {
         self.configuration = configuration
         self.logger = logger
         var quiet = logger
-        quiet.logLevel = .error
+        quiet.logLevel = .critical  // broker-down connection errors are expected here
         componentLogger = quiet
     }
 
@@ -154,17 +154,26 @@ public struct ChaosRun: Sendable {
                 state.failure.withLock { $0 = $0 ?? "fault schedule failed: \(error)" }
             }
         }
+        /// Ends the concurrent parts and waits for them, so no fault is half-done afterwards.
+        func settle() async {
+            publishing.cancel()
+            faults.cancel()
+            supervisor.cancel()
+            _ = await (publishing.result, faults.result, supervisor.result)
+        }
 
         // Drained: published, faults over, every valid request decided and published, every
         // invalid one in the DLQ, as seen by a poll made after the last fault.
         var lastReport = ContinuousClock.now
         while ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(250))
+            do {
+                try await Task.sleep(for: .milliseconds(250))
+            } catch {
+                await settle()
+                throw error
+            }
             if let failed = state.failure.withLock({ $0 }) {
-                publishing.cancel()
-                faults.cancel()
-                _ = await (publishing.result, faults.result)
-                supervisor.cancel()
+                await settle()
                 throw Failure(description: failed)
             }
             let progress = database.progress
@@ -184,11 +193,7 @@ public struct ChaosRun: Sendable {
             }
         }
         if !report.drained { timeline.record("not drained within \(c.timeout)") }
-        publishing.cancel()
-        faults.cancel()
-        _ = await (publishing.result, faults.result)
-        supervisor.cancel()
-        _ = await supervisor.value
+        await settle()
         await restore(cluster: cluster, postgres: postgres, tally: tally, fleet: nil)
 
         report.unexpectedExits = state.unexpected.withLock { $0 } + (await fleet.collectUnexpectedExits())

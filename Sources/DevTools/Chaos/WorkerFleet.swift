@@ -30,6 +30,11 @@ actor WorkerFleet {
     private let timeline: ChaosTimeline
     private var members: [Member] = []
     private var started = 0
+    private var closed = false
+
+    struct Closed: Error, CustomStringConvertible {
+        var description: String { "the run is over: no more workers" }
+    }
 
     init(executable: String, environment: [String: String], directory: String, timeline: ChaosTimeline) {
         self.executable = executable
@@ -43,6 +48,7 @@ actor WorkerFleet {
     /// Starts one more worker, `worker-<n>`, logging to `worker-<n>.log`.
     @discardableResult
     func start() throws -> String {
+        guard !closed else { throw Closed() }
         started += 1
         let name = "worker-\(started)"
         let log = directory + "/\(name).log"
@@ -87,6 +93,7 @@ actor WorkerFleet {
     /// SIGTERM to every running worker, then waits up to `timeout` for each; a worker still
     /// running then is killed and reported as killed by SIGKILL.
     func stopAll(timeout: Duration) async -> [WorkerExit] {
+        closed = true
         let stopping = members
         members = []
         for member in stopping {
@@ -112,6 +119,7 @@ actor WorkerFleet {
 
     /// Cleanup after a failure: nothing may outlive the run.
     func killAll() async {
+        closed = true
         let all = members
         members = []
         for member in all {
