@@ -42,6 +42,4 @@ final class DeliveryRegistry: Sendable {
         }
         for continuation in waiting.values { continuation.resume(returning: .failed(error)) }
     }
-
-    var count: Int { state.withLock { $0.waiting.count } }
 }

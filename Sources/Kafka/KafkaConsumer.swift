@@ -21,12 +21,17 @@ public final class KafkaConsumer: Sendable {
     private let client: RDKafkaClient
     private let logger: Logger
     private let state = Mutex(ConsumerStateMachine())
-    private let stopRequested = Atomic<Bool>(false)
+    private let stop = StopSignal()
+    /// Subscribed with cooperative-sticky, which needs `awaitFirstAssignment` before closing.
+    private let usesCooperativeSticky: Bool
 
     /// `properties` are librdkafka properties (bootstrap.servers, group.id, plus anything the operator passes).
     /// Forced: enable.auto.offset.store=false. Defaults unless given: enable.auto.commit=true,
     /// auto.offset.reset=earliest, partition.assignment.strategy=cooperative-sticky.
     /// Invalid property → throws KafkaError naming the property and librdkafka's message.
+    /// Subscribes to `topics` at once (so a bad subscription throws here); the group join runs in
+    /// the background, and its events reach the handler once `start` is called. With no topics the
+    /// consumer only serves `committedOffsets` and `watermarks`.
     public init(properties: [String: String], topics: [String], logger: Logger) throws(KafkaError) {
         let merged = RDKafkaConfig.merge(
             properties,
@@ -56,6 +61,8 @@ public final class KafkaConsumer: Sendable {
         }
         self.client = client
         self.logger = logger
+        usesCooperativeSticky =
+            !topics.isEmpty && merged["partition.assignment.strategy", default: ""].contains("cooperative-sticky")
     }
 
     deinit {
@@ -114,10 +121,15 @@ public final class KafkaConsumer: Sendable {
             try client.withHandle { handle in
                 let list = RDKafkaTopicPartitionList(partitions)
                 let err = pause ? rd_kafka_pause_partitions(handle, list.pointer) : rd_kafka_resume_partitions(handle, list.pointer)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                // The call succeeds as a whole even when single partitions fail; report those too.
+                let failed = list.elements.filter { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR || !failed.isEmpty {
                     logger.warning(
                         "\(pause ? "pause" : "resume") failed",
-                        metadata: ["error": "\(KafkaError(err))", "partitions": "\(partitions)"]
+                        metadata: [
+                            "error": "\(KafkaError(err != RD_KAFKA_RESP_ERR_NO_ERROR ? err : failed[0].error))",
+                            "partitions": "\(failed.isEmpty ? partitions : failed.map(\.partition))",
+                        ]
                     )
                 }
             }
@@ -189,6 +201,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Stops and joins the poll thread, commits stored offsets, rd_kafka_consumer_close (leaves the group at once), destroys. Idempotent.
+    /// Blocks for the commit and LeaveGroup round trips, so call it from a thread that may block.
     /// Called from the handler it only requests this; the poll thread does it after the handler returns.
     public func close() {
         let action = state.withLock { $0.close(callerThreadID: PollThread.currentID) }
@@ -196,11 +209,11 @@ public final class KafkaConsumer: Sendable {
         case .none:
             return
         case .stopAndLetPollThreadShutDown:
-            stopRequested.store(true, ordering: .releasing)
+            stop.request()
         case .shutDownHere:
             shutDown()
         case .stopJoinAndShutDown(let thread):
-            stopRequested.store(true, ordering: .releasing)
+            stop.request()
             thread.join()
             shutDown()
         }
@@ -210,7 +223,7 @@ public final class KafkaConsumer: Sendable {
         let myID = PollThread.currentID
         state.withLock { $0.pollThreadRunning(id: myID) }
         let handle = client.handle  // the handle outlives this loop: shutDown runs after it ends
-        while !stopRequested.load(ordering: .acquiring) {
+        while !stop.isRequested {
             guard let message = rd_kafka_consumer_poll(handle, 100) else { continue }
             let event = Self.event(for: message)
             rd_kafka_message_destroy(message)
@@ -234,6 +247,7 @@ public final class KafkaConsumer: Sendable {
     /// Commit, leave the group, destroy. Runs once, on exactly one thread, after polling stopped.
     private func shutDown() {
         let handle = client.handle
+        let destroyIsSafe = awaitFirstAssignment(handle)
         let err = rd_kafka_commit(handle, nil, 0)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
             logger.warning("commit on close failed", metadata: ["error": "\(KafkaError(err))"])
@@ -245,8 +259,38 @@ public final class KafkaConsumer: Sendable {
             logger.warning("rd_kafka_consumer_close failed", metadata: ["error": "\(KafkaError(closeErr))"])
         }
         client.context.eventHandler.withLock { $0 = nil }
-        client.destroy()
+        if destroyIsSafe {
+            client.destroy()
+        } else {
+            logger.error("leaking the closed consumer handle: destroying it would abort the process (librdkafka 2.0.2 bug)")
+            client.abandon()
+        }
         state.withLock { $0.shutDownFinished() }
+    }
+}
+
+extension KafkaConsumer {
+    /// Works around a librdkafka 2.0.2 abort (`assert(assignor_state)` in the sticky assignor,
+    /// librdkafka #4312, fixed in 2.3): destroying a cooperative-sticky member after its JoinGroup
+    /// response but before its first successful SyncGroup kills the process. Such a member (its
+    /// protocol already reads COOPERATIVE, yet it was never assigned) keeps polling for up to
+    /// 10 s until the assignment arrives; records polled meanwhile are dropped unstored, so the
+    /// group redelivers them. Before the JoinGroup response the protocol reads NONE and destroying
+    /// is safe, as a terminating consumer ignores late JoinGroup responses.
+    ///
+    /// Returns whether `rd_kafka_destroy` is safe afterwards.
+    private func awaitFirstAssignment(_ handle: OpaquePointer) -> Bool {
+        func assigned() -> Bool { client.context.hasBeenAssigned.load(ordering: .acquiring) }
+        guard usesCooperativeSticky, !assigned(),
+            rd_kafka_rebalance_protocol(handle).map({ String(cString: $0) }) == "COOPERATIVE"
+        else { return true }
+        logger.debug("closing during the first rebalance; waiting for the assignment first")
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while !assigned() && ContinuousClock.now < deadline {
+            guard let message = rd_kafka_consumer_poll(handle, 100) else { continue }
+            rd_kafka_message_destroy(message)
+        }
+        return assigned()
     }
 }
 

@@ -5,6 +5,9 @@ import Logging
 ///
 /// For tests and local development. The cluster lives on a private producer handle; point
 /// consumers and producers at `bootstrapServers`. Brokers are numbered 1...`brokers`.
+/// With librdkafka 2.0.2 it serves (and KafkaTests exercise) produce with the idempotent
+/// producer (InitProducerId), fetch, consumer groups with both rebalance protocols, OffsetCommit
+/// and OffsetFetch, watermarks, and auto-creation of unknown topics with 4 partitions.
 public final class KafkaMockCluster: Sendable {
     private let client: RDKafkaClient
     // Used only inside `client.withHandle`, and destroyed in `client.destroy(beforeDestroy:)`

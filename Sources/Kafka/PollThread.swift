@@ -10,8 +10,7 @@ import Darwin
 ///
 /// Poll calls block for up to their timeout, so they get a thread of their own instead of a
 /// thread of Swift's small cooperative pool.
-// @unchecked: `id` is written once before the object is shared and only read afterwards.
-final class PollThread: @unchecked Sendable {
+final class PollThread: Sendable {
     private let id: pthread_t
 
     private final class Body {
@@ -46,11 +45,6 @@ final class PollThread: @unchecked Sendable {
     /// Lets the thread's resources go when it ends, for the case where nobody can join it.
     func detach() {
         pthread_detach(id)
-    }
-
-    /// Whether the caller is running on this thread.
-    static func isCurrent(_ threadID: UInt) -> Bool {
-        currentID == threadID
     }
 
     /// An identifier of the calling thread, comparable with values taken on other threads.

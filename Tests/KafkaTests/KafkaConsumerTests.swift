@@ -76,7 +76,7 @@ struct KafkaConsumerTests {
 
         try await produce(5, to: topic, in: cluster)
         try await Task.sleep(for: .seconds(2))
-        #expect(log.messages.isEmpty)
+        #expect(log.messages.isEmpty, "events: \(log.all.map(describe))")
 
         consumer.resume([tp])
         #expect(await eventually { log.messages.count == 5 })
@@ -114,5 +114,27 @@ struct KafkaConsumerTests {
         )
         defer { checker.close() }
         #expect(try checker.committedOffsets([tp]) == [tp: 1])
+    }
+
+    @Test("client errors such as all brokers being down reach the handler")
+    func clientErrorsReachHandler() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: testLogger("cluster"))
+        defer { cluster.close() }
+        let topic = uniqueName("errors")
+        try cluster.createTopic(topic, partitions: 1)
+        let consumer = try KafkaConsumer(
+            properties: consumerProperties(cluster, group: uniqueName("errors-group")), topics: [topic],
+            logger: testLogger("consumer")
+        )
+        defer { consumer.close() }
+        let log = EventLog()
+        consumer.start(handler: log.append)
+        #expect(await eventually { !consumer.assignment().isEmpty })
+
+        cluster.setBrokerDown(1)
+        #expect(await eventually {
+            log.all.contains { if case .error = $0 { true } else { false } }
+        })
+        cluster.setBrokerUp(1)
     }
 }

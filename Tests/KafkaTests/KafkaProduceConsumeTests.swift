@@ -70,4 +70,40 @@ struct KafkaProduceConsumeTests {
         }
         #expect(consumerError?.reason.contains("session.timeout.ms") == true)
     }
+
+    @Test("the mock cluster auto-creates a topic on first use; watermarks and committed offsets give the lag")
+    func autoCreatedTopicAndLag() async throws {
+        let cluster = try KafkaMockCluster(brokers: 3, logger: testLogger("cluster"))
+        defer { cluster.close() }
+        let topic = uniqueName("auto")
+        let producer = try KafkaProducer(properties: producerProperties(cluster), logger: testLogger("producer"))
+        defer { producer.close() }
+        var perPartition: [Int32: Int64] = [:]
+        for i in 0..<20 {
+            let (partition, _) = try await producer.send(topic: topic, key: bytes("k\(i)"), value: bytes("v\(i)"))
+            perPartition[partition, default: 0] += 1
+        }
+        #expect(perPartition.count > 1)  // the mock's default partition count is 4
+
+        let group = uniqueName("auto-group")
+        let consumer = try KafkaConsumer(
+            properties: consumerProperties(cluster, group: group, extra: ["enable.auto.commit": "false"]),
+            topics: [topic], logger: testLogger("consumer")
+        )
+        defer { consumer.close() }
+        let log = EventLog()
+        consumer.start { event in
+            log.append(event)
+            // Store only the first record of each partition, so the committed lag is known.
+            if case .message(let m) = event, m.offset == 0 { try? consumer.storeOffset(m.topicPartition, next: 1) }
+        }
+        #expect(await eventually { log.messages.count == 20 })
+        try consumer.commitStored()
+        for (partition, count) in perPartition {
+            let tp = KafkaTopicPartition(topic: topic, partition: partition)
+            let marks = try consumer.watermarks(tp)
+            #expect(marks.low == 0 && marks.high == count)
+            #expect(try consumer.committedOffsets([tp]) == [tp: 1])
+        }
+    }
 }

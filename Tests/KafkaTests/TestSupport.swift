@@ -1,3 +1,4 @@
+import Foundation
 import Kafka
 import Logging
 import Synchronization
@@ -31,7 +32,14 @@ func consumerProperties(_ cluster: KafkaMockCluster, group: String, extra: [Stri
         "session.timeout.ms": "6000",
         "heartbeat.interval.ms": "300",
         "topic.metadata.refresh.interval.ms": "1000",
-    ].merging(extra) { _, new in new }
+    ]
+    .merging(rdkafkaDebug) { _, new in new }
+    .merging(extra) { _, new in new }
+}
+
+/// `KAFKA_TEST_RDKAFKA_DEBUG=cgrp,fetch` turns on librdkafka's own debug contexts.
+private var rdkafkaDebug: [String: String] {
+    getenv("KAFKA_TEST_RDKAFKA_DEBUG").map { ["debug": String(cString: $0)] } ?? [:]
 }
 
 func producerProperties(_ cluster: KafkaMockCluster, extra: [String: String] = [:]) -> [String: String] {
@@ -71,4 +79,25 @@ func eventually(
         try? await Task.sleep(for: .milliseconds(50))
     }
     return condition()
+}
+
+/// A one-line summary of an event, without payloads, for failure messages.
+func describe(_ event: KafkaConsumerEvent) -> String {
+    switch event {
+    case .message(let m): "message(\(m.topicPartition)@\(m.offset))"
+    case .partitionsAssigned(let p): "assigned(\(p))"
+    case .partitionsRevoked(let p): "revoked(\(p))"
+    case .error(let e): "error(\(e))"
+    }
+}
+
+/// Runs a blocking `close()` on a thread of its own, so a close that waits seconds does not
+/// starve the other tests of Swift's small cooperative pool.
+func closeOffPool(_ consumer: KafkaConsumer) async {
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        Thread.detachNewThread {
+            consumer.close()
+            done.resume()
+        }
+    }
 }

@@ -50,8 +50,9 @@ final class RDKafkaClient: @unchecked Sendable {
         var errstr = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(kind.rdType, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)  // still ours when rd_kafka_new fails
-            let message = String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, reason: "rd_kafka_new failed: \(message)")
+            throw KafkaError(
+                RD_KAFKA_RESP_ERR__INVALID_ARG, reason: "rd_kafka_new failed: \(RDKafkaConfig.string(errstr))"
+            )
         }
         self.handle = handle
         self.context = context
@@ -76,23 +77,35 @@ final class RDKafkaClient: @unchecked Sendable {
         leases.withLock { $0.closed = true }
     }
 
-    var isClosed: Bool { leases.withLock { $0.closed } }
+    /// Refuses new calls and waits for running ones, then forgets the handle without destroying
+    /// it, for the one case where `rd_kafka_destroy` would abort the process. librdkafka's threads
+    /// live on and may still log, so the callback context is leaked along with the handle.
+    func abandon() {
+        guard drain() else { return }
+        _ = Unmanaged.passRetained(context)
+    }
 
     /// Refuses new calls, waits for running ones, runs `beforeDestroy`, then `rd_kafka_destroy`.
     /// Idempotent. Must not be called from inside `withHandle` or a librdkafka callback.
     func destroy(beforeDestroy: (OpaquePointer) -> Void = { _ in }) {
-        let shouldDestroy = leases.withLock { state in
+        guard drain() else { return }
+        beforeDestroy(handle)
+        rd_kafka_destroy(handle)
+    }
+
+    /// Refuses new borrows and waits until running ones end. Returns true only to the first caller.
+    private func drain() -> Bool {
+        let first = leases.withLock { state in
             state.closed = true
             defer { state.destroyed = true }
             return !state.destroyed
         }
-        guard shouldDestroy else { return }
+        guard first else { return false }
         // Borrows are short librdkafka calls; polling keeps this free of condition variables.
         while leases.withLock({ $0.active }) > 0 {
             usleep(1_000)
         }
-        beforeDestroy(handle)
-        rd_kafka_destroy(handle)
+        return true
     }
 }
 
@@ -106,6 +119,8 @@ final class RDKafkaCallbackContext: Sendable {
     let logger: Logger
     /// Consumer only: where rebalance and error events go once `start` has been called.
     let eventHandler = Mutex<EventHandler?>(nil)
+    /// Consumer only: set once the group has handed this member an assignment (possibly empty).
+    let hasBeenAssigned = Atomic<Bool>(false)
     /// Producer only: sends waiting for their delivery report.
     let deliveries = DeliveryRegistry()
 

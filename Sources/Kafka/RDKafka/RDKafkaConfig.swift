@@ -21,13 +21,17 @@ enum RDKafkaConfig {
             let result = rd_kafka_conf_set(conf, name, value, &errstr, errstr.count)
             guard result == RD_KAFKA_CONF_OK else {
                 rd_kafka_conf_destroy(conf)
-                let message = String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 throw KafkaError(
                     RD_KAFKA_RESP_ERR__INVALID_ARG,
-                    reason: "invalid Kafka property '\(name)': \(message)"
+                    reason: "invalid Kafka property '\(name)': \(string(errstr))"
                 )
             }
         }
         return conf
+    }
+
+    /// The text librdkafka wrote into an `errstr` buffer.
+    static func string(_ errstr: [CChar]) -> String {
+        String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -16,6 +16,7 @@ let consumerRebalanceCallback: @convention(c) (
 
     switch err {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+        context.hasBeenAssigned.store(true, ordering: .releasing)
         if cooperative {
             if let error = rd_kafka_incremental_assign(handle, partitions) {
                 let kafkaError = KafkaError(consuming: error)
