@@ -6,10 +6,10 @@ struct HTTPClientFailureTests {
     @Test func totalTimeoutFailsWithTimedOut() async throws {
         try await TestServer.with { base, _ in
             try await withClient { client in
-                let started = ContinuousClock.now
+                // The server would answer after 2 s; the 300 ms total timeout must win. (No bound
+                // on elapsed time: on a loaded machine the timing says nothing.)
                 let error = await executeError(client, HTTPRequest(url: "\(base)/hang?ms=2000", timeout: .milliseconds(300)))
                 #expect(error == .timedOut)
-                #expect(ContinuousClock.now - started < .milliseconds(1500))
             }
         }
     }
@@ -43,12 +43,14 @@ struct HTTPClientFailureTests {
     @Test func cancellingTheTaskRemovesTheTransfer() async throws {
         try await TestServer.with { base, observations in
             try await withClient { client in
-                let task = Task { await executeError(client, HTTPRequest(url: "\(base)/hang?ms=2000")) }
+                // The server would hang for 20 s; `.cancelled` (not a response) shows the transfer
+                // was removed when the task was cancelled.
+                let task = Task { await executeError(client, HTTPRequest(url: "\(base)/hang?ms=20000")) }
                 #expect(await eventually { observations.snapshot.hangsStarted == 1 })
                 let cancelledAt = ContinuousClock.now
                 task.cancel()
                 #expect(await task.value == .cancelled)
-                #expect(ContinuousClock.now - cancelledAt < .milliseconds(500))
+                #expect(ContinuousClock.now - cancelledAt < .seconds(10))
             }
         }
     }

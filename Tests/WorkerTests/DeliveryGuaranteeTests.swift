@@ -157,15 +157,14 @@ struct DeliveryGuaranteeTests {
     }
 
     @Test func postgresDownPausesReportsNotReadyAndResumes() async throws {
-        let postgres = try PrivatePostgres.start()
-        defer { postgres.destroy() }
+        let postgres = try await PrivatePostgres.start()
         let stack = try await TestStack(databaseServer: postgres.url)
         let worker = try stack.startWorker()
         for i in 0..<10 { try await stack.publish(stack.request("pg-\(i)")) }
         try await stack.waitForDecisions(10)
         try await stack.waitUntil("ready", timeout: .seconds(30)) { try await worker.health("readyz") == 200 }
 
-        try postgres.stop()
+        try await postgres.stop()
         for i in 10..<30 { try await stack.publish(stack.request("pg-\(i)")) }
         var sawNotReady = false
         for _ in 0..<40 where !sawNotReady {
@@ -175,7 +174,7 @@ struct DeliveryGuaranteeTests {
         #expect(sawNotReady)
         #expect(try await worker.health("livez") == 200)
         try await Task.sleep(for: .seconds(2))
-        try postgres.start()
+        try await postgres.start()
 
         try await stack.waitForDecisions(30, timeout: .seconds(90))
         try await stack.waitUntil("ready again", timeout: .seconds(30)) { try await worker.health("readyz") == 200 }
@@ -183,5 +182,6 @@ struct DeliveryGuaranteeTests {
         #expect(try await stack.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0)
         try await worker.stop()
         await stack.close()
+        await postgres.destroy()
     }
 }

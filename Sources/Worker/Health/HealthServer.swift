@@ -58,7 +58,9 @@ public struct HealthServer: Service {
             configuration: .init(address: .hostname("0.0.0.0", port: port), serverName: "okayface-worker"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
-        try await app.runService()
+        // As a plain service of the worker's group, not `runService()`, which would trap
+        // SIGTERM itself and stop before the consumer has drained.
+        try await app.run()
     }
 
     private static func json(_ status: HTTPResponse.Status, _ body: [String: Any]) -> Response {
