@@ -35,6 +35,10 @@ struct WorkerConfigurationTests {
         #expect(c.httpPort == 8080)
         #expect(c.logLevel == .info)
         #expect(c.logFormat == .json)
+        #expect(c.requestDeadline == .seconds(300))
+        #expect(c.maxProcessingRuns == 5)
+        #expect(c.rebalanceGrace == .seconds(10))
+        #expect(c.circuitBreaker == .init(failureThreshold: 10, openDuration: .seconds(1), maxOpenDuration: .seconds(30)))
     }
 
     @Test func kafkaConfigVariablesBecomeLibrdkafkaProperties() throws {
@@ -67,6 +71,8 @@ struct WorkerConfigurationTests {
         ("THRESHOLD_CAPTURE_LIVENESS", "nan"), ("HTTP_PORT", "70000"), ("LOG_LEVEL", "loud"), ("LOG_FORMAT", "xml"),
         ("OKAYFACE_BASE_URL", "ekycportaldemo.innov8tif.com"), ("OKAYFACE_BASE_URL", "ftp://x"),
         ("DATABASE_URL", "mysql://x"), ("IMAGE_ALLOWED_PREFIXES", "/data/kyc"), ("IMAGE_ALLOWED_PREFIXES", " , "),
+        ("WORKER_REQUEST_DEADLINE_MS", "0"), ("WORKER_MAX_PROCESSING_RUNS", "0"), ("WORKER_REBALANCE_GRACE_MS", "-1"),
+        ("OKAYFACE_CIRCUIT_FAILURES", "0"), ("OKAYFACE_CIRCUIT_OPEN_MS", "1s"), ("REVIEW_BAND_LIVENESS", "2"),
     ])
     func malformedSettingIsNamed(_ name: String, _ value: String) {
         var values = minimal
