@@ -49,6 +49,7 @@ public final class PostgresResultStore: ResultStore {
     public func close() { queue.close() }
 
     /// Runs a job on the pool, telling `health` how it went.
+    @discardableResult
     private func observed<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         do {
             let value = try await pool.withConnection(body)
