@@ -68,17 +68,8 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let bench = BenchRun(configuration: configuration, logger: Logger(label: "bench"))
         // SIGINT/SIGTERM cancel the run, which kills its worker.
-        let run = Task { try await bench.run() }
-        let interrupt = Task {
-            await ShutdownSignal.wait()
-            run.cancel()
-        }
-        defer { interrupt.cancel() }
-        let report = try await run.value
-        print()
-        print(report.rendered)
-        print()
-        print(report.verdict)
+        let report = try await ShutdownSignal.cancelling { try await bench.run() }
+        print("\n" + report.rendered + "\n\n" + report.verdict)
         if !report.passed { throw ExitCode(1) }
     }
 }

@@ -1,5 +1,3 @@
-import Worker
-
 /// What one bench run does: how many requests, how big their images, how slow the vendor, how
 /// much the worker may take on at once, and where the real things it uses live.
 ///
@@ -54,10 +52,6 @@ public struct BenchConfiguration: Sendable {
         self.root = root
         self.outputDirectory = outputDirectory
     }
-
-    var requestTopic: String { WorkerConfiguration.defaultRequestTopic }
-    var resultTopic: String { WorkerConfiguration.defaultResultTopic }
-    var dlqTopic: String { WorkerConfiguration.defaultDLQTopic }
 
     /// The settings as one line, for the report and the chart's title.
     public var summary: String {

@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import Simulator
 import Synchronization
+import Worker
 
 /// The throughput benchmark of issue 4: publishes requests to one `okayface-worker run`
 /// process and measures until the last decision is durable and published.
@@ -17,18 +18,22 @@ public struct BenchRun: Sendable {
     }
 
     public var configuration: BenchConfiguration
-    /// Narrates the run at info level.
+    /// Narrates the run at info level; errors only from the mock cluster, simulator and consumers.
     public var logger: Logger
-    /// For the mock cluster, the simulator and the result consumer; quiet by default.
-    public var componentLogger: Logger
 
     public init(configuration: BenchConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+    }
+
+    private var componentLogger: Logger {
         var quiet = logger
         quiet.logLevel = .error
-        componentLogger = quiet
+        return quiet
     }
+
+    private static let requestTopic = WorkerConfiguration.defaultRequestTopic
+    private static let resultTopic = WorkerConfiguration.defaultResultTopic
 
     public func run() async throws -> BenchReport {
         var c = configuration
@@ -55,9 +60,9 @@ public struct BenchRun: Sendable {
             brokers = given
         } else {
             let mock = try KafkaMockCluster(brokers: 3, logger: componentLogger)
-            try mock.createTopic(c.requestTopic, partitions: c.partitions)
-            try mock.createTopic(c.resultTopic, partitions: 6)
-            try mock.createTopic(c.dlqTopic, partitions: 2)
+            try mock.createTopic(Self.requestTopic, partitions: c.partitions)
+            try mock.createTopic(Self.resultTopic, partitions: 6)
+            try mock.createTopic(WorkerConfiguration.defaultDLQTopic, partitions: 2)
             cluster = mock
             brokers = mock.bootstrapServers
         }
@@ -102,7 +107,7 @@ public struct BenchRun: Sendable {
 
         let producer = try KafkaProducer(properties: ["bootstrap.servers": brokers], logger: componentLogger)
         defer { producer.close() }
-        let arrivals = try ResultArrivals(brokers: brokers, topic: c.resultTopic, prefix: prefix, logger: componentLogger)
+        let arrivals = try ResultArrivals(brokers: brokers, topic: Self.resultTopic, prefix: prefix, logger: componentLogger)
         arrivals.start()
         defer { arrivals.close() }
         try await waitUntil("the results consumer has its partitions", timeout: .seconds(30)) { arrivals.isAssigned }
@@ -132,7 +137,9 @@ public struct BenchRun: Sendable {
             if c.chart {
                 let png = c.outputDirectory + "/bench.png"
                 do {
-                    try await BenchChart.render(timeline: c.outputDirectory + "/timeline.csv", png: png, title: c.summary)
+                    try await BenchChart.render(
+                        timeline: c.outputDirectory + "/timeline.csv", seconds: Int(report.duration.rounded(.up)), png: png,
+                        title: c.summary)
                     report.chart = png
                 } catch {
                     report.notes.append("\(error)")
@@ -161,7 +168,7 @@ public struct BenchRun: Sendable {
         logger.info("publishing \(messages.count) requests \(pace)")
         let publishing = Task {
             do {
-                try await PacedPublisher(producer: producer, topic: c.requestTopic, rate: c.rate).publish(
+                try await PacedPublisher(producer: producer, topic: Self.requestTopic, rate: c.rate).publish(
                     count: messages.count, message: { (messages[$0].key, messages[$0].value) },
                     sending: { n in published.withLock { $0[n] = .now } })
             } catch {

@@ -10,6 +10,8 @@ struct BenchTimeline: Sendable {
         var throughput = 0
         /// Results that arrived up to the end of this second.
         var decisions = 0
+        /// Requests published and not yet decided at the end of this second.
+        var backlog = 0
         /// End-to-end latency of the results that arrived during this second; nil without any.
         var p50Ms: Double?
         var p99Ms: Double?
@@ -35,9 +37,12 @@ struct BenchTimeline: Sendable {
             latencies[s].append(latency)
         }
         var total = 0
+        var sent = 0
         for s in seconds.indices {
             total += seconds[s].throughput
+            sent += seconds[s].published
             seconds[s].decisions = total
+            seconds[s].backlog = sent - total
             let sorted = latencies[s].sorted()
             if !sorted.isEmpty {
                 seconds[s].p50Ms = BenchReport.percentile(sorted, 0.5)
@@ -56,11 +61,12 @@ struct BenchTimeline: Sendable {
     }
 
     var csv: String {
-        var lines = ["second,published,decisions,throughput_per_s,p50_ms,p99_ms,worker_rss_mb,worker_cpu_percent"]
+        var lines = ["second,published,decisions,throughput_per_s,p50_ms,p99_ms,worker_rss_mb,worker_cpu_percent,backlog"]
         for s in seconds {
             lines.append([
                 "\(s.second)", "\(s.published)", "\(s.decisions)", "\(s.throughput)",
                 BenchCSV.number(s.p50Ms), BenchCSV.number(s.p99Ms), BenchCSV.number(s.rssMB), BenchCSV.number(s.cpuPercent),
+                "\(s.backlog)",
             ].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
