@@ -14,15 +14,7 @@ public enum TopicReader {
         brokers: String, topic: String, expected: Int? = nil, idle: Duration = .seconds(2),
         timeout: Duration = .seconds(60), logger: Logger
     ) async throws -> [KafkaMessage] {
-        let consumer = try KafkaConsumer(
-            properties: [
-                "bootstrap.servers": brokers,
-                "group.id": "okayface-dev-reader-\(UUID().uuidString)",
-                "auto.offset.reset": "earliest",
-                "enable.auto.commit": "false",
-                "enable.partition.eof": "false",
-            ],
-            topics: [topic], logger: logger)
+        let consumer = try observer(brokers: brokers, topic: topic, logger: logger)
         defer { consumer.close() }
 
         struct Seen {
@@ -62,6 +54,21 @@ public enum TopicReader {
             if done { break }
         }
         return seen.withLock { $0.messages }
+    }
+
+    /// A consumer of `topic` from its beginning in a group of its own that commits nothing, so
+    /// it disturbs no one (the readers here, the bench's watch on the results topic).
+    /// `extra` librdkafka properties win over these.
+    static func observer(brokers: String, topic: String, extra: [String: String] = [:], logger: Logger) throws -> KafkaConsumer {
+        try KafkaConsumer(
+            properties: [
+                "bootstrap.servers": brokers,
+                "group.id": "okayface-dev-reader-\(UUID().uuidString)",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": "false",
+                "enable.partition.eof": "false",
+            ].merging(extra) { _, new in new },
+            topics: [topic], logger: logger)
     }
 
     /// One message as a line: coordinates, key, headers, value.

@@ -47,13 +47,7 @@ struct ChaosCommand: AsyncParsableCommand {
         configuration.runDirectory = runDir
         let chaos = ChaosRun(configuration: configuration, logger: Logger(label: "chaos"))
         // SIGINT/SIGTERM cancel the run, which kills its workers and brings PostgreSQL back up.
-        let run = Task { try await chaos.run() }
-        let interrupt = Task {
-            await ShutdownSignal.wait()
-            run.cancel()
-        }
-        defer { interrupt.cancel() }
-        let report = try await run.value
+        let report = try await ShutdownSignal.cancelling { try await chaos.run() }
         print()
         print(report.rendered)
         print()

@@ -49,7 +49,7 @@ public struct ChaosRun: Sendable {
         let random = ChaosRandom(seed: c.seed)
         let postgres = PostgresControl(root: c.root, directory: c.postgresDirectory, log: runDirectory + "/postgres-control.log")
 
-        let database = try ChaosDatabase.create(serverURL: c.databaseURL, migrations: c.root + "/migrations", logger: componentLogger)
+        let database = try ScratchDatabase.create(prefix: "chaos", serverURL: c.databaseURL, migrations: c.root + "/migrations", logger: componentLogger)
         defer { database.close() }
         timeline.record("database \(database.name) created and migrated")
 
@@ -75,7 +75,7 @@ public struct ChaosRun: Sendable {
         let fleet = WorkerFleet(
             executable: executable,
             environment: workerEnvironment(c, database: database.url, brokers: cluster.bootstrapServers, vendor: simulator.baseURL),
-            directory: runDirectory, timeline: timeline)
+            directory: runDirectory, record: { timeline.record($0) })
         let verifier = ChaosVerifier(database: database, brokers: cluster.bootstrapServers, configuration: c, logger: componentLogger)
         let tally = FaultTally()
 
@@ -107,7 +107,7 @@ public struct ChaosRun: Sendable {
     /// Publishing, faults and draining, then the graceful stop.
     private func drive(
         _ c: ChaosConfiguration, workload: ChaosWorkload, fleet: WorkerFleet, cluster: KafkaMockCluster,
-        producer: KafkaProducer, postgres: PostgresControl, database: ChaosDatabase, verifier: ChaosVerifier,
+        producer: KafkaProducer, postgres: PostgresControl, database: ScratchDatabase, verifier: ChaosVerifier,
         tally: FaultTally, timeline: ChaosTimeline, random: ChaosRandom, report: inout ChaosReport
     ) async throws {
         for _ in 0..<c.workers { try await fleet.start() }
@@ -210,28 +210,20 @@ public struct ChaosRun: Sendable {
     }
 
     private func workerEnvironment(_ c: ChaosConfiguration, database: String, brokers: String, vendor: String) -> [String: String] {
-        var env = [
-            "PATH": "/usr/bin:/bin",
-            "KAFKA_BROKERS": brokers,
-            "KAFKA_GROUP_ID": "okayface-chaos",
-            "DATABASE_URL": database,
-            "OKAYFACE_BASE_URL": vendor,
-            "OKAYFACE_USERNAME": "demo",
-            "OKAYFACE_PASSWORD": "demo-password",
+        var env = WorkerEnvironment.base(
+            brokers: brokers, groupId: "okayface-chaos", databaseURL: database, vendorURL: vendor,
+            imagePrefixes: ["file://\(c.root)/samples/"])
+        env.merge([
             "OKAYFACE_TIMEOUT_MS": "5000",
             "OKAYFACE_RETRY_BASE_MS": "20",
             "OKAYFACE_RETRY_MAX_MS": "200",
             "OKAYFACE_MAX_ATTEMPTS": "8",
-            "IMAGE_ALLOWED_PREFIXES": "file://\(c.root)/samples/",
             "OUTBOX_RECOVERY_INTERVAL_MS": "1000",
             "WORKER_SHUTDOWN_GRACE_MS": "10000",
-            "HTTP_PORT": "0",
-            "LOG_FORMAT": "json",
-            "LOG_LEVEL": "info",
             "KAFKA_CONFIG_SESSION_TIMEOUT_MS": "6000",
             "KAFKA_CONFIG_HEARTBEAT_INTERVAL_MS": "500",
             "KAFKA_CONFIG_AUTO_COMMIT_INTERVAL_MS": "500",
-        ]
+        ]) { _, new in new }
         env.merge(c.workerEnvironment) { _, new in new }
         return env
     }

@@ -7,7 +7,7 @@ import Simulator
 /// Checks a drained run from PostgreSQL and the topics against what was sent: every valid
 /// request has one row in each table and a result event, every invalid one is in the DLQ.
 struct ChaosVerifier: Sendable {
-    var database: ChaosDatabase
+    var database: ScratchDatabase
     var brokers: String
     var configuration: ChaosConfiguration
     var logger: Logger

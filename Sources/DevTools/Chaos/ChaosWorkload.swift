@@ -69,33 +69,10 @@ struct ChaosWorkload: Sendable {
         return Array(all.prefix(k))
     }
 
-    /// Publishes every message, up to `window` awaiting acknowledgement at once, at `rate` per
-    /// second when given. A message whose delivery fails (e.g. its partition's broker stayed
-    /// down too long) is sent again, up to five times.
-    func publish(producer: KafkaProducer, topic: String, rate: Double?, window: Int = 256) async throws {
-        let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (n, message) in messages.enumerated() {
-                if n >= window { try await group.next() }
-                if let rate, rate > 0 {
-                    let due = start + .milliseconds(Int(Double(n) * 1000 / rate))
-                    if due > .now { try await Task.sleep(until: due) }
-                }
-                group.addTask {
-                    var failures = 0
-                    while true {
-                        do {
-                            _ = try await producer.send(topic: topic, key: message.key, value: message.value)
-                            return
-                        } catch {
-                            failures += 1
-                            if failures >= 5 { throw error }
-                            try await Task.sleep(for: .milliseconds(500))
-                        }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+    /// Publishes every message in order, at `rate` per second when given (see ``PacedPublisher``).
+    func publish(producer: KafkaProducer, topic: String, rate: Double?) async throws {
+        let messages = self.messages
+        try await PacedPublisher(producer: producer, topic: topic, rate: rate)
+            .publish(count: messages.count) { (messages[$0].key, messages[$0].value) }
     }
 }

@@ -4,10 +4,10 @@ import Postgres
 import Synchronization
 import Worker
 
-/// The run's own database: created fresh beside the given server URL, migrated, and watched
-/// while the workers drain. Reads survive the PostgreSQL restart: the pool reconnects, and a
-/// failed poll just keeps the last figures.
-final class ChaosDatabase: Sendable {
+/// A run's own database (chaos, bench): created fresh beside the given server URL, migrated,
+/// and watched while the workers drain. Reads survive a PostgreSQL restart: the pool
+/// reconnects, and a failed poll just keeps the last figures.
+final class ScratchDatabase: Sendable {
     struct Progress: Sendable {
         var rows = 0
         var unsent = 0
@@ -19,15 +19,15 @@ final class ChaosDatabase: Sendable {
     private let pool: PostgresPool
     private let latest = Mutex(Progress())
 
-    /// `CREATE DATABASE chaos_<random>` on the server of `serverURL`, then the migrations.
-    static func create(serverURL: String, migrations: String, logger: Logger) throws -> ChaosDatabase {
-        let name = "chaos_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+    /// `CREATE DATABASE <prefix>_<random>` on the server of `serverURL`, then the migrations.
+    static func create(prefix: String, serverURL: String, migrations: String, logger: Logger) throws -> ScratchDatabase {
+        let name = prefix + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         let admin = try PostgresConnection(url: serverURL)
         defer { admin.close() }
         try admin.execute("CREATE DATABASE \(name)")
         let url = replacingDatabase(in: serverURL, with: name)
         _ = try DatabaseMigrations.migrate(databaseURL: url, directory: migrations, logger: logger)
-        return ChaosDatabase(url: url, name: name, logger: logger)
+        return ScratchDatabase(url: url, name: name, logger: logger)
     }
 
     private init(url: String, name: String, logger: Logger) {

@@ -14,9 +14,16 @@ public struct WorkerExit: Sendable, CustomStringConvertible {
     }
 }
 
-/// The `okayface-worker run` processes of a chaos run: starts them with one environment, each
-/// logging to its own file, kills them with SIGKILL, notices the ones that died on their own,
-/// and stops the rest gracefully with SIGTERM.
+/// A worker process as started: its name, process id and log file.
+public struct StartedWorker: Sendable {
+    public var name: String
+    public var pid: Int32
+    public var log: String
+}
+
+/// The `okayface-worker run` processes of a chaos or bench run: starts them with one
+/// environment, each logging to its own file, kills them with SIGKILL, notices the ones that
+/// died on their own, and stops the rest gracefully with SIGTERM.
 actor WorkerFleet {
     private struct Member {
         var name: String
@@ -27,7 +34,8 @@ actor WorkerFleet {
     private let executable: String
     private let environment: [String: String]
     private let directory: String
-    private let timeline: ChaosTimeline
+    /// Notes every start, kill and exit (the chaos timeline, the bench's log).
+    private let record: @Sendable (String) -> Void
     private var members: [Member] = []
     private var started = 0
     private var closed = false
@@ -36,18 +44,18 @@ actor WorkerFleet {
         var description: String { "the run is over: no more workers" }
     }
 
-    init(executable: String, environment: [String: String], directory: String, timeline: ChaosTimeline) {
+    init(executable: String, environment: [String: String], directory: String, record: @escaping @Sendable (String) -> Void) {
         self.executable = executable
         self.environment = environment
         self.directory = directory
-        self.timeline = timeline
+        self.record = record
     }
 
     var runningCount: Int { members.count }
 
     /// Starts one more worker, `worker-<n>`, logging to `worker-<n>.log`.
     @discardableResult
-    func start() throws -> String {
+    func start() throws -> StartedWorker {
         guard !closed else { throw Closed() }
         started += 1
         let name = "worker-\(started)"
@@ -63,8 +71,8 @@ actor WorkerFleet {
         try process.run()
         try? handle.close()  // the child holds its own descriptor
         members.append(Member(name: name, process: process, log: log))
-        timeline.record("started \(name) (pid \(process.processIdentifier))")
-        return name
+        record("started \(name) (pid \(process.processIdentifier))")
+        return StartedWorker(name: name, pid: process.processIdentifier, log: log)
     }
 
     /// SIGKILLs the member at `index` of the running ones and waits for it to be gone.
@@ -73,7 +81,7 @@ actor WorkerFleet {
         let member = members.remove(at: index)
         Foundation.kill(member.process.processIdentifier, SIGKILL)
         let exit = await Self.waitForExit(member)
-        timeline.record("SIGKILL \(member.name) (pid \(member.process.processIdentifier))")
+        record("SIGKILL \(member.name) (pid \(member.process.processIdentifier))")
         return exit
     }
 
@@ -84,7 +92,7 @@ actor WorkerFleet {
             guard !member.process.isRunning else { return false }
             let exit = Self.exit(of: member)
             gone.append(exit)
-            timeline.record("UNEXPECTED: \(exit)")
+            record("UNEXPECTED: \(exit)")
             return true
         }
         return gone
@@ -98,7 +106,7 @@ actor WorkerFleet {
         members = []
         for member in stopping {
             member.process.terminate()
-            timeline.record("SIGTERM \(member.name) (pid \(member.process.processIdentifier))")
+            record("SIGTERM \(member.name) (pid \(member.process.processIdentifier))")
         }
         var exits: [WorkerExit] = []
         let deadline = ContinuousClock.now + timeout
@@ -107,11 +115,11 @@ actor WorkerFleet {
                 try? await Task.sleep(for: .milliseconds(50))
             }
             if member.process.isRunning {
-                timeline.record("\(member.name) still running \(timeout) after SIGTERM: SIGKILL")
+                record("\(member.name) still running \(timeout) after SIGTERM: SIGKILL")
                 Foundation.kill(member.process.processIdentifier, SIGKILL)
             }
             let exit = await Self.waitForExit(member)
-            timeline.record("\(exit)")
+            record("\(exit)")
             exits.append(exit)
         }
         return exits
