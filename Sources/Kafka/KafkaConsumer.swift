@@ -79,7 +79,7 @@ public final class KafkaConsumer: Sendable {
             case .ignore(let reason):
                 logger.debug("KafkaConsumer.start ignored", metadata: ["reason": "\(reason)"])
             case .startPolling:
-                client.context.eventHandler.withLock { $0 = handler }
+                client.context.eventHandler.withLock { $0 = .init(handler) }
                 // Created under the lock so a concurrent close() always finds the thread to join.
                 let thread = PollThread { self.pollLoop() }
                 machine.pollThreadStarted(thread)
