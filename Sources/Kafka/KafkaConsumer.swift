@@ -106,6 +106,9 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// rd_kafka_pause_partitions, any thread. Fetching stops; the group membership is unaffected.
+    /// Do not call it from the `partitionsAssigned` handler: librdkafka 2.0.2 can lose a
+    /// pause issued right after an incremental assign (librdkafka#2190); pause once a message
+    /// of the partition arrived instead.
     public func pause(_ partitions: [KafkaTopicPartition]) {
         changeFetching(partitions, pause: true)
     }

@@ -67,20 +67,21 @@ struct KafkaConsumerTests {
         )
         defer { consumer.close() }
         let log = EventLog()
-        // Paused from the handler itself, before any fetch can deliver a record.
-        consumer.start { event in
-            log.append(event)
-            if case .partitionsAssigned(let partitions) = event { consumer.pause(partitions) }
-        }
-        #expect(await eventually { consumer.assignment() == [tp] })
+        consumer.start(handler: log.append)
+        // Pause once the assignment is in effect (a first record arrived): librdkafka 2.0.2 can
+        // lose a pause issued right after an incremental assign (librdkafka#2190), which is why
+        // the worker never pauses from the assignment handler.
+        try await produce(1, to: topic, in: cluster)
+        #expect(await eventually { log.messages.count == 1 })
+        consumer.pause([tp])
 
         try await produce(5, to: topic, in: cluster)
         try await Task.sleep(for: .seconds(2))
-        #expect(log.messages.isEmpty, "events: \(log.all.map(describe))")
+        #expect(log.messages.count == 1, "events: \(log.all.map(describe))")
 
         consumer.resume([tp])
-        #expect(await eventually { log.messages.count == 5 })
-        #expect(log.messages.map(\.offset) == Array(0..<5))
+        #expect(await eventually { log.messages.count == 6 })
+        #expect(log.messages.map(\.offset) == Array(0..<6))
     }
 
     @Test("close() from inside the handler stops the consumer and commits what was stored")

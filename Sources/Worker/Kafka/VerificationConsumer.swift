@@ -10,9 +10,11 @@ import Verification
 /// - librdkafka is polled on the Kafka module's own thread; this service only receives its
 ///   events and never blocks that thread, except while handing revoked partitions over.
 /// - Messages of one key run one at a time in arrival order (`KeyedQueue`); different keys run
-///   concurrently, up to `maxInFlight` messages, after which every assigned partition is
-///   paused (the poll loop keeps running, so the group membership stays alive). Partitions are
-///   also paused while PostgreSQL is unreachable: nothing could be made durable.
+///   concurrently, up to `maxInFlight` at once (`ConcurrencyGate`). Up to as many again wait
+///   fetched in memory, so a finished request is replaced at once rather than after a fetch
+///   round trip; beyond that every assigned partition is paused until the backlog is down to
+///   `maxInFlight` (the poll loop keeps running, so the group membership stays alive).
+///   Partitions are also paused while PostgreSQL is unreachable: nothing could be made durable.
 /// - An offset is stored only when it and every lower offset of its partition are durable
 ///   (`OffsetLedger`); librdkafka commits stored offsets.
 /// - Revocation (a rebalance): the revoked partitions start nothing new, their running
@@ -37,6 +39,9 @@ public final class VerificationConsumer: Service {
 
     private struct State {
         var pauseReasons: Set<PauseReason> = []
+        /// Partitions paused by us; a partition assigned while paused is added when its first
+        /// message arrives.
+        var pausedPartitions: Set<KafkaTopicPartition> = []
         var running: [OffsetLedger.Ticket: Task<PipelineOutcome, Never>] = [:]
         var chains = 0
     }
@@ -51,6 +56,9 @@ public final class VerificationConsumer: Service {
     private let ledger = OffsetLedger()
     private let queue = KeyedQueue<Work>()
     private let state = Mutex(State())
+    private let gate: ConcurrencyGate
+    /// Messages received and not yet durable above which consumption pauses.
+    private let backlogLimit: Int
 
     public init(
         consumer: KafkaConsumer, pipeline: VerificationPipeline, maxInFlight: Int, shutdownGrace: Duration,
@@ -63,6 +71,8 @@ public final class VerificationConsumer: Service {
         self.rebalanceGrace = rebalanceGrace
         self.database = database
         self.logger = logger
+        self.gate = ConcurrencyGate(limit: maxInFlight)
+        self.backlogLimit = 2 * maxInFlight
     }
 
     /// Messages received and not yet durable (running or waiting behind their key).
@@ -82,8 +92,10 @@ public final class VerificationConsumer: Service {
                 }
             case .partitionsAssigned(let partitions):
                 for p in partitions { self.ledger.assign(.init(topic: p.topic, partition: p.partition)) }
+                // Not paused here even when consumption is paused: librdkafka 2.0.2 can lose a
+                // pause issued right after an incremental assign (librdkafka#2190). `accept`
+                // pauses such a partition when its first message arrives.
                 self.logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description))"])
-                if self.state.withLock({ !$0.pauseReasons.isEmpty }) { self.consumer.pause(partitions) }
             case .partitionsRevoked(let partitions):
                 self.handOver(partitions)
             case .error(let error):
@@ -111,32 +123,50 @@ public final class VerificationConsumer: Service {
     }
 
     private func accept(_ message: KafkaMessage) -> Work? {
-        if state.withLock({ $0.pauseReasons.contains(.stopping) }) { return nil }
+        let stopping = state.withLock { s in
+            // Under the lock, like `setPaused`, so a concurrent resume cannot be overtaken.
+            if !s.pauseReasons.isEmpty, s.pausedPartitions.insert(message.topicPartition).inserted {
+                consumer.pause([message.topicPartition])
+            }
+            return s.pauseReasons.contains(.stopping)
+        }
+        if stopping { return nil }
         let partition = OffsetLedger.Partition(topic: message.topic, partition: message.partition)
         let ticket = ledger.begin(partition, offset: message.offset)
-        if ledger.inFlight >= maxInFlight { setPaused(true, .inFlightLimit) }
+        updateBacklogPause()
         let incoming = IncomingMessage(
             topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
             value: message.value)
         return Work(message: incoming, ticket: ticket)
     }
 
+    /// Pauses at `backlogLimit` messages not yet durable, resumes once down to `maxInFlight`.
+    private func updateBacklogPause() {
+        let backlog = ledger.inFlight
+        if backlog >= backlogLimit {
+            setPaused(true, .inFlightLimit)
+        } else if backlog <= maxInFlight {
+            setPaused(false, .inFlightLimit)
+        }
+    }
+
     /// Adds or removes a pause reason, pausing or resuming every assigned partition when the
-    /// set of reasons becomes non-empty or empty.
+    /// set of reasons becomes non-empty or empty. The librdkafka calls are made under the lock
+    /// (they only queue operations) so that concurrent flips cannot land out of order.
     private func setPaused(_ paused: Bool, _ reason: PauseReason) {
-        let flip: Bool? = state.withLock { s in
+        state.withLock { s in
             let before = s.pauseReasons.isEmpty
             if paused { s.pauseReasons.insert(reason) } else { s.pauseReasons.remove(reason) }
             let after = s.pauseReasons.isEmpty
-            return before == after ? nil : !after
-        }
-        guard let flip else { return }
-        if flip {
-            consumer.pause(consumer.assignment())
-            logger.debug("consumption paused", metadata: ["reason": "\(reason)"])
-        } else {
-            consumer.resume(consumer.assignment())
-            logger.debug("consumption resumed", metadata: ["after": "\(reason)"])
+            guard before != after else { return }
+            let assignment = consumer.assignment()
+            if !after {
+                s.pausedPartitions = Set(assignment)
+                consumer.pause(assignment)
+            } else {
+                s.pausedPartitions = []
+                consumer.resume(assignment)
+            }
         }
     }
 
@@ -157,6 +187,9 @@ public final class VerificationConsumer: Service {
         let cancelled = stillRunning()
         for task in cancelled { task.cancel() }
         for p in revoked { ledger.revoke(p) }
+        // Their messages no longer count: without this a replica paused for its backlog
+        // could wait forever for finishes that will not come.
+        updateBacklogPause()
         logger.info(
             "partitions revoked",
             metadata: [
@@ -171,15 +204,22 @@ public final class VerificationConsumer: Service {
         defer { state.withLock { $0.chains -= 1 } }
         var next: Work? = first
         while let work = next {
-            if state.withLock({ $0.pauseReasons.contains(.stopping) }) { return }
+            guard await gate.enter() else { return }
+            if state.withLock({ $0.pauseReasons.contains(.stopping) }) {
+                gate.leave()
+                return
+            }
             // Revoked while it waited: the partition's new owner processes it, not us.
             if ledger.mayStart(work.ticket) {
                 let task = Task { await pipeline.process(work.message) }
                 state.withLock { $0.running[work.ticket] = task }
                 let outcome = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
                 state.withLock { _ = $0.running.removeValue(forKey: work.ticket) }
+                gate.leave()
                 // Cancelled (shutdown, hand-over): not durable, so not stored; it is redelivered.
                 if outcome.isDurable { finish(work.ticket) }
+            } else {
+                gate.leave()
             }
             next = queue.next(after: work.message.key)
         }
@@ -196,7 +236,7 @@ public final class VerificationConsumer: Service {
                 logger.debug("offset not stored", metadata: ["error": "\(error)"])
             }
         }
-        if ledger.inFlight <= maxInFlight / 2 { setPaused(false, .inFlightLimit) }
+        updateBacklogPause()
     }
 
     /// Pauses consumption while PostgreSQL is unreachable and resumes when it is back.
