@@ -10,10 +10,10 @@ import Verification
 /// - librdkafka is polled on the Kafka module's own thread; this service only receives its
 ///   events and never blocks that thread, except while handing revoked partitions over.
 /// - Messages of one key run one at a time in arrival order (`KeyedQueue`); different keys run
-///   concurrently, up to `maxInFlight` at once (`ConcurrencyGate`). Up to as many again wait
-///   fetched in memory, so a finished request is replaced at once rather than after a fetch
-///   round trip; beyond that every assigned partition is paused until the backlog is down to
-///   `maxInFlight` (the poll loop keeps running, so the group membership stays alive).
+///   concurrently, up to `maxInFlight` at once (`ConcurrencyGate`). More wait fetched in
+///   memory (up to `max(2 × maxInFlight, 1000)`), so a finished request is replaced at once
+///   rather than after a fetch round trip; beyond that every assigned partition is paused until
+///   the backlog is down to half (the poll loop keeps running, so the group membership stays alive).
 ///   Partitions are also paused while PostgreSQL is unreachable: nothing could be made durable.
 /// - An offset is stored only when it and every lower offset of its partition are durable
 ///   (`OffsetLedger`); librdkafka commits stored offsets.
@@ -72,7 +72,10 @@ public final class VerificationConsumer: Service {
         self.database = database
         self.logger = logger
         self.gate = ConcurrencyGate(limit: maxInFlight)
-        self.backlogLimit = 2 * maxInFlight
+        // Fetched messages are small (the images are loaded only when a request runs), and a
+        // resumed partition takes up to a second to deliver again (measured: decisions came in
+        // steps of the backlog limit per second); a backlog of a thousand hides that gap.
+        self.backlogLimit = max(2 * maxInFlight, 1000)
     }
 
     /// Messages received and not yet durable (running or waiting behind their key).
@@ -140,12 +143,12 @@ public final class VerificationConsumer: Service {
         return Work(message: incoming, ticket: ticket)
     }
 
-    /// Pauses at `backlogLimit` messages not yet durable, resumes once down to `maxInFlight`.
+    /// Pauses at `backlogLimit` messages not yet durable, resumes once down to half of it.
     private func updateBacklogPause() {
         let backlog = ledger.inFlight
         if backlog >= backlogLimit {
             setPaused(true, .inFlightLimit)
-        } else if backlog <= maxInFlight {
+        } else if backlog <= backlogLimit / 2 {
             setPaused(false, .inFlightLimit)
         }
     }
