@@ -3,12 +3,14 @@ import Logging
 import OkayFace
 
 /// One verification request from raw message to durable decision: decode and validate,
-/// dedupe, load images, create the journey when absent, call OkayFace Plus with retries,
-/// decide, and write everything in one transaction (design.md §1).
+/// dedupe and claim, then (bounded by the request deadline, in `RunWork`) load images, create
+/// the journey when absent, call OkayFace Plus with retries through the circuit breaker and
+/// decide; finally write everything in one transaction (design.md §1).
 ///
 /// It never throws: invalid input ends in the dead-letter topic, vendor and image problems
-/// end as an `error` decision, and infrastructure failures (PostgreSQL, Kafka) are retried
-/// until they succeed or the task is cancelled, which yields `.abandoned`.
+/// end as an `error` decision, a request that keeps killing workers ends as poison, and
+/// infrastructure failures (PostgreSQL, Kafka) are retried until they succeed or the task is
+/// cancelled, which yields `.abandoned`.
 public struct VerificationPipeline: Sendable {
     public var vendor: any OkayFaceAPI
     public var images: any ImageSource
