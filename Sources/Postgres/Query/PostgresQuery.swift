@@ -22,6 +22,23 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
         self.init(unsafeSQL: stringInterpolation.sql, binds: stringInterpolation.binds)
     }
 
+    /// Appends trusted SQL text. Never pass input from outside the program.
+    public mutating func append(unsafeSQL text: String) {
+        sql += text
+    }
+
+    /// Appends `($n, $n+1, …)` bound to `values`: one row of a multi-row `VALUES` list, so
+    /// a batch of rows is written by one statement instead of one statement per row.
+    public mutating func appendRow(_ values: [any PostgresEncodable]) {
+        sql += "("
+        for (index, value) in values.enumerated() {
+            if index > 0 { sql += ", " }
+            binds.append(value.postgresValue)
+            sql += "$\(binds.count)"
+        }
+        sql += ")"
+    }
+
     /// Builds the SQL text and the bind list side by side.
     public struct StringInterpolation: StringInterpolationProtocol {
         var sql: String

@@ -23,26 +23,37 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [String: Any] = [:]
-        for (key, value) in metadata { fields[key] = Self.plain(value) }
-        if let provided = metadataProvider?.get() { for (key, value) in provided { fields[key] = Self.plain(value) } }
-        if let extra = event.metadata { for (key, value) in extra { fields[key] = Self.plain(value) } }
-        fields["ts"] = Timestamp.format(Date())
-        fields["level"] = event.level.rawValue
-        fields["logger"] = label
-        fields["msg"] = event.message.description
-        guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
-        line.append(0x0A)
-        LogOutput.standardError.write(line)
+        // Later sources win, as with the other handlers: handler metadata, then the provider's,
+        // then the event's own.
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        var line = JSONLine()
+        line.field("ts", .string(Timestamp.format(Date())))
+        line.field("level", .string(event.level.rawValue))
+        line.field("logger", .string(label))
+        line.field("msg", .string(event.message.description))
+        for key in merged.keys.sorted(by: Self.byteOrder) where !Self.reserved.contains(key) {
+            line.field(key, Self.plain(merged[key]!))
+        }
+        LogOutput.standardError.write(line.finish())
     }
 
-    static func plain(_ value: Logger.Metadata.Value) -> Any {
+    /// The four fields every line starts with; metadata cannot overwrite them.
+    private static let reserved: Set<String> = ["ts", "level", "logger", "msg"]
+
+    /// Byte order of the UTF-8 keys: stable, and cheaper than locale-aware comparison.
+    static func byteOrder(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    static func plain(_ value: Logger.Metadata.Value) -> JSONLineValue {
         switch value {
-        case .string(let s): return s
-        case .stringConvertible(let c): return c.description
-        case .array(let a): return a.map(plain)
-        case .dictionary(let d): return d.mapValues(plain)
+        case .string(let s): return .string(s)
+        case .stringConvertible(let c): return .string(c.description)
+        case .array(let a): return .array(a.map(plain))
+        case .dictionary(let d):
+            return .object(d.keys.sorted(by: byteOrder).map { ($0, plain(d[$0]!)) })
         }
     }
 }
@@ -55,7 +66,7 @@ final class LogOutput: Sendable {
 
     init(fd: Int32) { self.fd = Mutex(fd) }
 
-    func write(_ data: Data) {
+    func write(_ data: [UInt8]) {
         fd.withLock { fd in
             data.withUnsafeBytes { buffer in
                 var offset = 0

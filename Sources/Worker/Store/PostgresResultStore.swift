@@ -14,8 +14,21 @@ public final class PostgresResultStore: ResultStore {
         var continuation: CheckedContinuation<SaveOutcome, any Error>
     }
 
+    private struct PendingClaim: Sendable {
+        var requestId: String
+        var worker: String
+        var continuation: CheckedContinuation<ClaimOutcome, any Error>
+    }
+
+    private struct PendingVendorRun: Sendable {
+        var requestId: String
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
     private let pool: PostgresPool
     private let queue: BatchQueue<Pending>
+    private let claims: BatchQueue<PendingClaim>
+    private let vendorRuns: BatchQueue<PendingVendorRun>
     private let resultTopic: String
     private let logger: Logger
     private let writers: Int
@@ -31,22 +44,35 @@ public final class PostgresResultStore: ResultStore {
         self.pool = pool
         self.health = health
         self.queue = BatchQueue(maxBatch: maxBatch)
+        self.claims = BatchQueue(maxBatch: maxBatch)
+        self.vendorRuns = BatchQueue(maxBatch: maxBatch)
         self.resultTopic = resultTopic
         self.writers = max(1, writers)
         self.logger = logger
     }
 
-    /// Runs the writer tasks until `close()`; the owner runs this in a task for the store's life.
+    /// Runs the writer tasks (decisions, claims, vendor-run counts) until `close()`; the owner
+    /// runs this in a task for the store's life.
     public func runWriters() async {
         await withDiscardingTaskGroup { group in
             for _ in 0..<writers {
                 group.addTask { await self.writeLoop() }
             }
+            // Claims wait on their answer before any work starts, so two loops: one batch in
+            // flight while the next gathers.
+            for _ in 0..<2 {
+                group.addTask { await self.claimLoop() }
+            }
+            group.addTask { await self.vendorRunLoop() }
         }
     }
 
-    /// Stops taking records; batches already queued are still written.
-    public func close() { queue.close() }
+    /// Stops taking records and claims; batches already queued are still written.
+    public func close() {
+        queue.close()
+        claims.close()
+        vendorRuns.close()
+    }
 
     /// Runs a job on the pool, telling `health` how it went.
     @discardableResult
@@ -61,32 +87,110 @@ public final class PostgresResultStore: ResultStore {
         }
     }
 
+    /// Claims are gathered like decisions: whatever arrived while the previous statement ran
+    /// goes out as one, so a burst of fetched messages costs a few round trips, not one each.
     public func claim(requestId: String, worker: String) async throws -> ClaimOutcome {
-        try await observed { connection in
-            // One round trip: the dedupe check, and the claim only when there is no decision.
-            // A data-modifying WITH runs whether or not the outer SELECT reads it.
-            let row = try connection.query("""
-                WITH decided AS (SELECT 1 FROM verification_results WHERE request_id = \(requestId)),
-                claim AS (
-                    INSERT INTO request_claims (request_id, last_worker)
-                    SELECT \(requestId), \(worker) WHERE NOT EXISTS (SELECT 1 FROM decided)
-                    ON CONFLICT (request_id) DO UPDATE
-                        SET runs = request_claims.runs + 1, last_claimed_at = now(), last_worker = EXCLUDED.last_worker
-                    RETURNING runs, vendor_runs)
-                SELECT EXISTS (SELECT 1 FROM decided) AS decided,
-                       (SELECT runs FROM claim) AS runs, (SELECT vendor_runs FROM claim) AS vendor_runs
-                """).first
-            if row?.bool("decided") == true { return .alreadyDecided }
-            guard let runs = row?.int("runs"), let vendorRuns = row?.int("vendor_runs") else {
-                throw PostgresError(message: "claim returned no row")
+        try await withCheckedThrowingContinuation { continuation in
+            if !claims.push(PendingClaim(requestId: requestId, worker: worker, continuation: continuation)) {
+                continuation.resume(throwing: PostgresError(message: "result store is closed"))
             }
-            return .claimed(runs: runs, earlierVendorRuns: vendorRuns)
         }
     }
 
     public func recordVendorRun(requestId: String) async throws {
-        try await observed { connection in
-            try connection.query("UPDATE request_claims SET vendor_runs = vendor_runs + 1 WHERE request_id = \(requestId)")
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            if !vendorRuns.push(PendingVendorRun(requestId: requestId, continuation: continuation)) {
+                continuation.resume(throwing: PostgresError(message: "result store is closed"))
+            }
+        }
+    }
+
+    private func claimLoop() async {
+        while true {
+            var batch = await claims.take()
+            if batch.isEmpty { return }
+            // One statement cannot claim the same row twice (ON CONFLICT DO UPDATE refuses), and
+            // a second claim of a request must see the first one's count: repeats go in a later
+            // statement.
+            while !batch.isEmpty {
+                var seen = Set<String>()
+                var now: [PendingClaim] = []
+                var later: [PendingClaim] = []
+                for pending in batch {
+                    if seen.insert(pending.requestId).inserted { now.append(pending) } else { later.append(pending) }
+                }
+                await claim(now)
+                batch = later
+            }
+        }
+    }
+
+    private func claim(_ batch: [PendingClaim]) async {
+        let ids = batch.map(\.requestId)
+        let workers = batch.map(\.worker)
+        do {
+            let outcomes = try await observed { connection in
+                // One round trip: the dedupe check, and the claim only where there is no decision.
+                // A data-modifying WITH runs whether or not the outer SELECT reads it. Rows are
+                // claimed in request-id order so that two workers claiming overlapping batches
+                // take their row locks in the same order.
+                let rows = try connection.query("""
+                    WITH input AS (SELECT * FROM unnest(\(ids), \(workers)) AS t(request_id, worker)),
+                    decided AS (
+                        SELECT v.request_id FROM verification_results v JOIN input i ON v.request_id = i.request_id),
+                    claim AS (
+                        INSERT INTO request_claims (request_id, last_worker)
+                        SELECT request_id, worker FROM input WHERE request_id NOT IN (SELECT request_id FROM decided)
+                        ORDER BY request_id
+                        ON CONFLICT (request_id) DO UPDATE
+                            SET runs = request_claims.runs + 1, last_claimed_at = now(), last_worker = EXCLUDED.last_worker
+                        RETURNING request_id, runs, vendor_runs)
+                    SELECT i.request_id, d.request_id IS NOT NULL AS decided, c.runs, c.vendor_runs
+                    FROM input i
+                    LEFT JOIN decided d ON d.request_id = i.request_id
+                    LEFT JOIN claim c ON c.request_id = i.request_id
+                    """)
+                var outcomes: [String: ClaimOutcome] = [:]
+                for row in rows {
+                    guard let id = row.string("request_id") else { continue }
+                    if row.bool("decided") == true {
+                        outcomes[id] = .alreadyDecided
+                    } else if let runs = row.int("runs"), let vendorRuns = row.int("vendor_runs") {
+                        outcomes[id] = .claimed(runs: runs, earlierVendorRuns: vendorRuns)
+                    }
+                }
+                return outcomes
+            }
+            for pending in batch {
+                if let outcome = outcomes[pending.requestId] {
+                    pending.continuation.resume(returning: outcome)
+                } else {
+                    pending.continuation.resume(throwing: PostgresError(message: "claim returned no row"))
+                }
+            }
+        } catch {
+            for pending in batch { pending.continuation.resume(throwing: error) }
+        }
+    }
+
+    private func vendorRunLoop() async {
+        while true {
+            let batch = await vendorRuns.take()
+            if batch.isEmpty { return }
+            let ids = batch.map(\.requestId)
+            do {
+                // Counted per occurrence, so a request listed twice gains two runs.
+                try await observed { connection in
+                    try connection.query("""
+                        UPDATE request_claims SET vendor_runs = vendor_runs + n.runs
+                        FROM (SELECT request_id, count(*) AS runs FROM unnest(\(ids)) AS t(request_id) GROUP BY request_id) n
+                        WHERE request_claims.request_id = n.request_id
+                        """)
+                }
+                for pending in batch { pending.continuation.resume() }
+            } catch {
+                for pending in batch { pending.continuation.resume(throwing: error) }
+            }
         }
     }
 
@@ -111,7 +215,7 @@ public final class PostgresResultStore: ResultStore {
         let topic = resultTopic
         do {
             let outcomes = try await pool.transaction { connection in
-                try records.map { try Self.insert($0, topic: topic, on: connection) }
+                try Self.insert(records, topic: topic, on: connection)
             }
             health?.observeSuccess()
             for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(returning: outcome) }
@@ -126,69 +230,122 @@ public final class PostgresResultStore: ResultStore {
         for pending in batch {
             let record = pending.record
             do {
-                let outcome = try await pool.transaction { try Self.insert(record, topic: topic, on: $0) }
-                pending.continuation.resume(returning: outcome)
+                let outcomes = try await pool.transaction { try Self.insert([record], topic: topic, on: $0) }
+                pending.continuation.resume(returning: outcomes[0])
             } catch {
                 pending.continuation.resume(throwing: error)
             }
         }
     }
 
-    /// The four inserts of one decision. The result row goes first: when another worker
-    /// already wrote it, nothing else is written.
-    static func insert(_ r: VerificationRecord, topic: String, on c: PostgresConnection) throws -> SaveOutcome {
-        let result = r.result
-        let thresholds = String(decoding: Self.json(result.thresholds), as: UTF8.self)
-        let vendorMessage: String? = result.vendor.status == "success" ? result.vendor.messageCode
-            : r.vendorCalls.last(where: { $0.endpoint == .okayFacePlus })?.errorCode ?? result.vendor.status
-        let inserted = try c.query("""
+    /// Writes a batch of decisions with five statements whatever its size: results, claims
+    /// deleted, requests, vendor calls, outbox. Round trips, not rows, are what a decision costs
+    /// PostgreSQL and the worker here (docs/benchmarks.md).
+    ///
+    /// The result rows go first: a record whose result another worker already wrote gets
+    /// `.alreadyDecided` and nothing else of it is written. Within the batch the first record
+    /// of a request id wins, as `ON CONFLICT DO NOTHING` treats rows in the order given.
+    static func insert(_ records: [VerificationRecord], topic: String, on c: PostgresConnection) throws -> [SaveOutcome] {
+        guard !records.isEmpty else { return [] }
+        var results = PostgresQuery(unsafeSQL: """
             INSERT INTO verification_results (
                 request_id, journey_id, subject, decision, reasons, face_confidence, liveness_probability,
                 capture_liveness_probability, capture_liveness_score, thresholds, vendor_http_status, vendor_message,
                 attempts, requested_at, processed_at)
-            VALUES (
-                \(result.requestId), \(result.journeyId), \(result.subject), \(result.decision.rawValue), \(result.reasons),
-                \(result.scores.faceConfidence), \(result.scores.liveness), \(result.scores.captureLiveness),
-                \(result.scores.captureLivenessScore), \(PostgresValue.jsonb(thresholds)), \(result.vendor.httpStatus),
-                \(vendorMessage), \(result.attempts), \(r.request.requestedAt), \(result.processedAt))
-            ON CONFLICT (request_id) DO NOTHING
-            RETURNING request_id
+            VALUES
             """)
-        // The claim has served its purpose either way; the request row keeps the counts.
-        try c.query("DELETE FROM request_claims WHERE request_id = \(result.requestId)")
-        guard !inserted.isEmpty else { return .alreadyDecided }
+        // Rows in request-id order, so that two workers writing overlapping batches take their
+        // locks in the same order; the batch's own order decides between repeats of one id.
+        let order = records.indices.sorted {
+            (records[$0].result.requestId, $0) < (records[$1].result.requestId, $1)
+        }
+        for (n, index) in order.enumerated() {
+            let r = records[index]
+            if n > 0 { results.append(unsafeSQL: ",") }
+            let result = r.result
+            let vendorMessage: String? = result.vendor.status == "success" ? result.vendor.messageCode
+                : r.vendorCalls.last(where: { $0.endpoint == .okayFacePlus })?.errorCode ?? result.vendor.status
+            results.appendRow([
+                result.requestId, result.journeyId, result.subject, result.decision.rawValue, result.reasons,
+                result.scores.faceConfidence, result.scores.liveness, result.scores.captureLiveness,
+                result.scores.captureLivenessScore, PostgresValue.jsonb(thresholdsJSON(result.thresholds)),
+                result.vendor.httpStatus, vendorMessage, result.attempts, r.request.requestedAt, result.processedAt,
+            ])
+        }
+        results.append(unsafeSQL: " ON CONFLICT (request_id) DO NOTHING RETURNING request_id")
+        var inserted = Set(try c.query(results).compactMap { $0.string("request_id") })
 
-        try c.query("""
+        // The claims have served their purpose either way; the request rows keep the counts.
+        let ids = records.map(\.result.requestId)
+        try c.query("DELETE FROM request_claims WHERE request_id = ANY(\(ids))")
+
+        // The records whose result row this statement wrote: the first one per request id.
+        var winners: [Int] = []
+        for index in order where inserted.remove(records[index].result.requestId) != nil {
+            winners.append(index)
+        }
+        guard !winners.isEmpty else { return records.map { _ in .alreadyDecided } }
+
+        var requests = PostgresQuery(unsafeSQL: """
             INSERT INTO verification_requests (
                 request_id, journey_id, journey_created, subject, image_id_card_uri, image_best_uri,
                 image_mobile_sdk_data_uri, requested_at, kafka_topic, kafka_partition, kafka_offset, received_at,
                 processing_runs, vendor_runs)
-            VALUES (
-                \(r.request.requestId), \(r.request.journeyId), \(r.journeyCreated), \(r.request.subject),
-                \(r.request.uri(.idCard)), \(r.request.uri(.best)), \(r.request.uri(.mobileSdkData)),
-                \(r.request.requestedAt), \(r.source.topic), \(Int(r.source.partition)), \(r.source.offset),
-                \(r.source.receivedAt), \(r.processingRuns), \(r.vendorRuns))
-            ON CONFLICT (request_id) DO NOTHING
+            VALUES
             """)
-
-        for call in r.vendorCalls {
-            try c.query("""
-                INSERT INTO vendor_calls (request_id, endpoint, attempt, started_at, duration_ms, http_status, outcome, error_code)
-                VALUES (\(r.request.requestId), \(call.endpoint.rawValue), \(call.attempt), \(call.startedAt),
-                        \(call.durationMs), \(call.httpStatus), \(call.outcome.rawValue), \(call.errorCode))
-                """)
-        }
-
-        let payload = result.jsonBytes()
-        let outbox = try c.query("""
-            INSERT INTO outbox (request_id, topic, payload)
-            VALUES (\(result.requestId), \(topic), \(String(decoding: payload, as: UTF8.self)))
-            RETURNING id
+        var calls = PostgresQuery(unsafeSQL: """
+            INSERT INTO vendor_calls (request_id, endpoint, attempt, started_at, duration_ms, http_status, outcome, error_code)
+            VALUES
             """)
-        guard let id = outbox.first?.int("id") else {
-            throw PostgresError(message: "outbox insert returned no id")
+        var outbox = PostgresQuery(unsafeSQL: "INSERT INTO outbox (request_id, topic, payload) VALUES ")
+        var payloads: [String: [UInt8]] = [:]
+        var callCount = 0
+        for (n, index) in winners.enumerated() {
+            let r = records[index]
+            let separator = n > 0 ? "," : ""
+            requests.append(unsafeSQL: separator)
+            requests.appendRow([
+                r.request.requestId, r.request.journeyId, r.journeyCreated, r.request.subject,
+                r.request.uri(.idCard), r.request.uri(.best), r.request.uri(.mobileSdkData),
+                r.request.requestedAt, r.source.topic, Int(r.source.partition), r.source.offset,
+                r.source.receivedAt, r.processingRuns, r.vendorRuns,
+            ])
+            for call in r.vendorCalls {
+                calls.append(unsafeSQL: callCount > 0 ? "," : "")
+                calls.appendRow([
+                    r.request.requestId, call.endpoint.rawValue, call.attempt, call.startedAt,
+                    call.durationMs, call.httpStatus, call.outcome.rawValue, call.errorCode,
+                ])
+                callCount += 1
+            }
+            let payload = r.result.jsonBytes()
+            payloads[r.result.requestId] = payload
+            outbox.append(unsafeSQL: separator)
+            outbox.appendRow([r.result.requestId, topic, String(decoding: payload, as: UTF8.self)])
         }
-        return .saved(OutboxEntry(id: Int64(id), requestId: result.requestId, payload: payload))
+        requests.append(unsafeSQL: " ON CONFLICT (request_id) DO NOTHING")
+        try c.query(requests)
+        if callCount > 0 { try c.query(calls) }
+        outbox.append(unsafeSQL: " RETURNING id, request_id")
+        var entries: [String: OutboxEntry] = [:]
+        for row in try c.query(outbox) {
+            guard let id = row.int("id"), let requestId = row.string("request_id"), let payload = payloads[requestId] else {
+                throw PostgresError(message: "outbox insert returned an unexpected row")
+            }
+            entries[requestId] = OutboxEntry(id: Int64(id), requestId: requestId, payload: payload)
+        }
+        guard entries.count == winners.count else { throw PostgresError(message: "outbox insert returned \(entries.count) of \(winners.count) rows") }
+
+        var outcomes = [SaveOutcome](repeating: .alreadyDecided, count: records.count)
+        for index in winners {
+            outcomes[index] = .saved(entries[records[index].result.requestId]!)
+        }
+        return outcomes
+    }
+
+    /// The thresholds as stored in the `thresholds` column.
+    private static func thresholdsJSON(_ thresholds: some Encodable) -> String {
+        String(decoding: json(thresholds), as: UTF8.self)
     }
 
     private static func json(_ value: some Encodable) -> [UInt8] {
