@@ -71,6 +71,15 @@ public struct BenchReport: Sendable {
         guard let first = samples.first, let last = samples.last, last.at > first.at else { return 0 }
         return workerCPUSeconds / (last.at - first.at) * 100
     }
+    /// CPU seconds of the whole machine over the same window, and who used them.
+    public struct MachineShare: Sendable {
+        public var cores: Int
+        public var busySeconds: Double
+        public var benchSeconds: Double
+        public var postgresSeconds: Double
+    }
+    public var machine: MachineShare?
+
     public var peakRSSBytes: Int { samples.map { max($0.peakRSSBytes, $0.rssBytes) }.max() ?? 0 }
     public var decisions: [String: Int] {
         requests.reduce(into: [:]) { counts, r in if let d = r.decision { counts[d, default: 0] += 1 } }
@@ -109,6 +118,16 @@ public struct BenchReport: Sendable {
             String(format: "worker CPU      %.1f s (%.0f%% of one core over %.1f s)", workerCPUSeconds, workerCPUPercent,
                    (samples.last?.at ?? 0) - (samples.first?.at ?? 0)),
             String(format: "worker RSS      peak %.1f MB", Double(peakRSSBytes) / 1_048_576),
+        ]
+        if let m = machine, duration > 0 {
+            let window = (samples.last?.at ?? 0) - (samples.first?.at ?? 0)
+            let other = m.busySeconds - workerCPUSeconds - m.benchSeconds - m.postgresSeconds
+            lines.append(String(
+                format: "machine CPU     %d cores %.0f%% busy: worker %.1f s, PostgreSQL %.1f s, bench process (mock Kafka, simulator, publisher, reader) %.1f s, other %.1f s",
+                m.cores, window > 0 ? m.busySeconds / (window * Double(m.cores)) * 100 : 0, workerCPUSeconds,
+                m.postgresSeconds, m.benchSeconds, max(0, other)))
+        }
+        lines += [
             "where the end-to-end time went:",
         ]
         for (name, values) in breakdown {

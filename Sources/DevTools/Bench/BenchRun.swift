@@ -163,6 +163,7 @@ public struct BenchRun: Sendable {
         let publishFailure = Mutex<String?>(nil)
         let origin = (instant: ContinuousClock.now, wall: Date().timeIntervalSince1970)
         let firstSample = sampler.sample()
+        let machineAtStart = MachineCPU.now()
         let sampling = Task { await sampler.run() }
         let pace = c.rate.map { "at \($0)/s" } ?? "as fast as Kafka takes them"
         logger.info("publishing \(messages.count) requests \(pace)")
@@ -190,6 +191,7 @@ public struct BenchRun: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         let lastSample = sampler.sample()
+        let machineAtEnd = MachineCPU.now()
         sampling.cancel()
         publishing.cancel()
         _ = await (sampling.value, publishing.value)
@@ -215,6 +217,13 @@ public struct BenchRun: Sendable {
         var report = BenchReport(settings: c.summary, outputDirectory: c.outputDirectory, requests: requests, samples: samples)
         report.failure = failure
         report.resultEvents = arrivals.events
+        if let machineAtStart, let machineAtEnd {
+            report.machine = BenchReport.MachineShare(
+                cores: ProcessInfo.processInfo.activeProcessorCount,
+                busySeconds: machineAtEnd.busySeconds - machineAtStart.busySeconds,
+                benchSeconds: machineAtEnd.benchSeconds - machineAtStart.benchSeconds,
+                postgresSeconds: machineAtEnd.postgresSeconds - machineAtStart.postgresSeconds)
+        }
         try await readDatabase(database, origin: origin.wall, into: &report)
 
         try BenchCSV.requests(report.requests).write(toFile: c.outputDirectory + "/requests.csv", atomically: true, encoding: .utf8)
