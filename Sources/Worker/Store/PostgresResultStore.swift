@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import Synchronization
 import Verification
 
 /// `ResultStore` on PostgreSQL with group commit: decisions finished at about the same time
@@ -343,10 +344,16 @@ public final class PostgresResultStore: ResultStore {
         return outcomes
     }
 
-    /// The thresholds as stored in the `thresholds` column.
-    private static func thresholdsJSON(_ thresholds: some Encodable) -> String {
-        String(decoding: json(thresholds), as: UTF8.self)
+    /// The thresholds as stored in the `thresholds` column. A run's records all carry the same
+    /// ones, so the last encoding is reused rather than running a JSONEncoder per decision.
+    private static func thresholdsJSON(_ thresholds: Thresholds) -> String {
+        if let cached = lastThresholds.withLock({ $0 }), cached.0 == thresholds { return cached.1 }
+        let text = String(decoding: json(thresholds), as: UTF8.self)
+        lastThresholds.withLock { $0 = (thresholds, text) }
+        return text
     }
+
+    private static let lastThresholds = Mutex<(Thresholds, String)?>(nil)
 
     private static func json(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
