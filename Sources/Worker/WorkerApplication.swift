@@ -59,6 +59,7 @@ public struct WorkerApplication: Sendable {
             breaker: CircuitBreaker(configuration: c.circuitBreaker) { [logger] phase in
                 logger.warning("vendor circuit breaker", metadata: ["state": "\(phase.rawValue)"])
             },
+            rateLimiter: c.vendorRateLimit.map { RateLimiter($0) },
             configuration: c.pipeline,
             logger: logger)
         let verificationConsumer = VerificationConsumer(
@@ -70,6 +71,7 @@ public struct WorkerApplication: Sendable {
             metadata: [
                 "brokers": "\(c.kafka.brokers)", "group": "\(c.kafka.groupId)", "requests": "\(c.kafka.requestTopic)",
                 "results": "\(c.kafka.resultTopic)", "dlq": "\(c.kafka.dlqTopic)", "maxInFlight": "\(c.maxInFlight)",
+                "vendorRateLimit": "\(c.vendorRateLimit.map { "\($0.requestsPerSecond)/s, burst \($0.burst)" } ?? "none")",
             ])
         let kafkaHealth = KafkaHealth(consumer: consumer)
         kafkaHealth.start()

@@ -23,6 +23,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "OKAYFACE_MAX_ATTEMPTS: attempts for transient failures (default 5)") var okayfaceMaxAttempts: String?
     @Option(help: "OKAYFACE_RETRY_BASE_MS: first backoff (default 200)") var okayfaceRetryBaseMs: String?
     @Option(help: "OKAYFACE_RETRY_MAX_MS: backoff cap (default 10000)") var okayfaceRetryMaxMs: String?
+    @Option(help: "OKAYFACE_MAX_RPS: vendor calls per second, retries and journeys included (default: no limit)") var okayfaceMaxRps: String?
+    @Option(help: "OKAYFACE_BURST: calls that may go out at once under OKAYFACE_MAX_RPS (default 1)") var okayfaceBurst: String?
     @Option(help: "WORKER_MAX_IN_FLIGHT: requests processed at once (default 64)") var workerMaxInFlight: String?
     @Option(help: "WORKER_SHUTDOWN_GRACE_MS: time in-flight work gets at shutdown (default 30000)") var workerShutdownGraceMs: String?
     @Option(help: "THRESHOLD_FACE_CONFIDENCE (default 75)") var thresholdFaceConfidence: String?
@@ -46,7 +48,8 @@ struct RunCommand: AsyncParsableCommand {
             ("OKAYFACE_BASE_URL", okayfaceBaseUrl), ("OKAYFACE_USERNAME", okayfaceUsername),
             ("OKAYFACE_PASSWORD_FILE", okayfacePasswordFile), ("OKAYFACE_TIMEOUT_MS", okayfaceTimeoutMs),
             ("OKAYFACE_MAX_ATTEMPTS", okayfaceMaxAttempts), ("OKAYFACE_RETRY_BASE_MS", okayfaceRetryBaseMs),
-            ("OKAYFACE_RETRY_MAX_MS", okayfaceRetryMaxMs), ("WORKER_MAX_IN_FLIGHT", workerMaxInFlight),
+            ("OKAYFACE_RETRY_MAX_MS", okayfaceRetryMaxMs), ("OKAYFACE_MAX_RPS", okayfaceMaxRps),
+            ("OKAYFACE_BURST", okayfaceBurst), ("WORKER_MAX_IN_FLIGHT", workerMaxInFlight),
             ("WORKER_SHUTDOWN_GRACE_MS", workerShutdownGraceMs),
             ("THRESHOLD_FACE_CONFIDENCE", thresholdFaceConfidence), ("THRESHOLD_LIVENESS", thresholdLiveness),
             ("THRESHOLD_CAPTURE_LIVENESS", thresholdCaptureLiveness),

@@ -62,4 +62,18 @@ struct CircuitBreakerTests {
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
     }
+
+    @Test func aPermitGoesStaleWhenTheCircuitOpensAfterIt() async throws {
+        let breaker = CircuitBreaker(
+            configuration: .init(failureThreshold: 1, openDuration: .milliseconds(50), maxOpenDuration: .seconds(1)))
+        let waited = try await breaker.acquire()  // e.g. then waits for its turn under the rate limit
+        #expect(breaker.isCurrent(waited))
+        breaker.record(try await breaker.acquire(), transientFailure: true)  // opens
+        #expect(!breaker.isCurrent(waited))
+        let probe = try await breaker.acquire()
+        #expect(probe.isProbe)
+        #expect(breaker.isCurrent(probe))
+        breaker.record(probe, transientFailure: false)
+        #expect(breaker.isCurrent(try await breaker.acquire()))
+    }
 }

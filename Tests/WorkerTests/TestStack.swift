@@ -122,6 +122,17 @@ final class TestStack: Sendable {
         _ = try await producer.send(topic: Self.requestTopic, key: key.map { Array($0.utf8) } ?? RequestSubmitter.key(for: value), value: value)
     }
 
+    /// Creates a journey at the simulator, as an onboarding service would before publishing.
+    func createJourney() async throws -> String {
+        var request = URLRequest(url: URL(string: simulator.baseURL + "/api/ekyc/journeyid")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(#"{"username":"demo","password":"demo-password"}"#.utf8)
+        let (body, _) = try await URLSession.shared.data(for: request)
+        let answer = try JSONSerialization.jsonObject(with: body) as? [String: Any]
+        return try #require(answer?["journeyId"] as? String)
+    }
+
     /// Writes an `sdk` file with a simulate directive into the scratch folder; returns its path.
     func directive(_ json: String) throws -> String {
         let path = scratch + "/sdk-\(UUID().uuidString).json"

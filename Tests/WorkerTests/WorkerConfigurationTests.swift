@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Verification
 import Worker
 
 /// Settings: defaults, parsing, and the one-line errors that stop start-up.
@@ -39,6 +40,17 @@ struct WorkerConfigurationTests {
         #expect(c.maxProcessingRuns == 5)
         #expect(c.rebalanceGrace == .seconds(10))
         #expect(c.circuitBreaker == .init(failureThreshold: 10, openDuration: .seconds(1), maxOpenDuration: .seconds(30)))
+        #expect(c.vendorRateLimit == nil)
+    }
+
+    @Test func vendorRateLimit() throws {
+        var values = minimal
+        values["OKAYFACE_MAX_RPS"] = "12.5"
+        #expect(try WorkerConfiguration.load(values).vendorRateLimit == RateLimit(requestsPerSecond: 12.5, burst: 1))
+        values["OKAYFACE_BURST"] = "5"
+        #expect(try WorkerConfiguration.load(values).vendorRateLimit == RateLimit(requestsPerSecond: 12.5, burst: 5))
+        values["OKAYFACE_MAX_RPS"] = nil  // a burst without a rate limits nothing: refused, not ignored
+        #expect(error(values)?.variable == "OKAYFACE_BURST")
     }
 
     @Test func kafkaConfigVariablesBecomeLibrdkafkaProperties() throws {
@@ -73,6 +85,8 @@ struct WorkerConfigurationTests {
         ("DATABASE_URL", "mysql://x"), ("IMAGE_ALLOWED_PREFIXES", "/data/kyc"), ("IMAGE_ALLOWED_PREFIXES", " , "),
         ("WORKER_REQUEST_DEADLINE_MS", "0"), ("WORKER_MAX_PROCESSING_RUNS", "0"), ("WORKER_REBALANCE_GRACE_MS", "-1"),
         ("OKAYFACE_CIRCUIT_FAILURES", "0"), ("OKAYFACE_CIRCUIT_OPEN_MS", "1s"), ("REVIEW_BAND_LIVENESS", "2"),
+        ("OKAYFACE_MAX_RPS", "0"), ("OKAYFACE_MAX_RPS", "-3"), ("OKAYFACE_MAX_RPS", "fast"), ("OKAYFACE_MAX_RPS", "inf"),
+        ("OKAYFACE_BURST", "0"),
     ])
     func malformedSettingIsNamed(_ name: String, _ value: String) {
         var values = minimal
@@ -101,18 +115,26 @@ struct WorkerConfigurationTests {
         #expect(error(values)?.variable == "OKAYFACE_PASSWORD_FILE")
     }
 
-    @Test func theBinaryStopsWithOneLineAndStatus78() throws {
+    /// Runs `okayface-worker` with `arguments`: its exit status and standard error.
+    func runBinary(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
-        process.arguments = ["run", "--okayface-timeout-ms", "soon"]
+        process.arguments = arguments
         process.environment = minimal.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = Pipe()
         try process.run()
         process.waitUntilExit()
-        let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 78)
-        #expect(text == "configuration error: OKAYFACE_TIMEOUT_MS must be an integer in 100...600000 (got \"soon\")\n")
+        return (process.terminationStatus, String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    @Test func theBinaryStopsWithOneLineAndStatus78() throws {
+        let timeout = try runBinary(["run", "--okayface-timeout-ms", "soon"])
+        #expect(timeout.status == 78)
+        #expect(timeout.stderr == "configuration error: OKAYFACE_TIMEOUT_MS must be an integer in 100...600000 (got \"soon\")\n")
+        let rate = try runBinary(["run", "--okayface-max-rps", "0"])
+        #expect(rate.status == 78)
+        #expect(rate.stderr == "configuration error: OKAYFACE_MAX_RPS must be a number in 0.001...100000.0 (got \"0\")\n")
     }
 }

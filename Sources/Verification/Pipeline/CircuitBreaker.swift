@@ -82,6 +82,13 @@ public final class CircuitBreaker: Sendable {
         }
     }
 
+    /// Whether `permit` still lets a call out: false once the circuit opened after it was
+    /// given, so a caller that waited for something else meanwhile (its turn under the rate
+    /// limit) asks again instead of calling a vendor the breaker has stopped.
+    public func isCurrent(_ permit: Permit) -> Bool {
+        state.withLock { permit.generation == $0.generation }
+    }
+
     /// Reports how the permitted call ended: `transientFailure` when it is worth retrying
     /// (the vendor is in trouble), false for any answer the vendor gave on purpose.
     public func record(_ permit: Permit, transientFailure: Bool) {

@@ -8,9 +8,10 @@ public struct PipelineConfiguration: Sendable {
     public var infrastructureRetry: RetryPolicy
     /// The vendor refuses a request body over 5 MB; we refuse it first, without a call.
     public var maxRequestBytes: Int
-    /// How long a request's work (images, journey, vendor calls and waits on an open
-    /// circuit) may take before it ends as `deadline_exceeded`. Waits on PostgreSQL or Kafka
-    /// are not counted: an outage there must delay requests, never decide them.
+    /// How long a request's work (images, journey, vendor calls, waits on an open circuit
+    /// and for a turn under the rate limit) may take before it ends as `deadline_exceeded`.
+    /// Waits on PostgreSQL or Kafka are not counted: an outage there must delay requests,
+    /// never decide them.
     public var requestDeadline: Duration
     /// Starts on one request without a decision after which it is treated as poison.
     public var maxProcessingRuns: Int

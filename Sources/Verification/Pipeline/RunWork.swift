@@ -3,7 +3,8 @@ import Logging
 import OkayFace
 
 /// The part of a request's processing that the deadline bounds: load the images, create the
-/// journey when absent, call OkayFace Plus with retries through the circuit breaker, decide.
+/// journey when absent, call OkayFace Plus with retries through the circuit breaker and the
+/// rate limit, decide.
 /// What it does is recorded in the `RunLog` as it happens.
 struct RunWork: Sendable {
     let pipeline: VerificationPipeline
@@ -47,9 +48,10 @@ struct RunWork: Sendable {
         let policy = configuration.vendorRetry
         var attempt = 0
         while attempt < policy.maxAttempts {
-            guard let permit = try? await breaker.acquire() else { return Self.error([Reason.deadlineExceeded]) }
+            guard let permit = await callPermit() else { return Self.error([Reason.deadlineExceeded]) }
             attempt += 1
             if attempt == 1 { await noteVendorRun(logger) }
+            // Timed from here: waits on the breaker and the rate limit are not vendor time.
             let started = Date()
             let clock = ContinuousClock.now
             let outcome = await pipeline.vendor.verify(call)
@@ -82,6 +84,24 @@ struct RunWork: Sendable {
         return Self.error([Reason.vendorUnavailable])
     }
 
+    /// Waits until a vendor call may go out: the circuit breaker first, so a call it holds back
+    /// spends no token, then a turn under the rate limit. A permit that went stale in the
+    /// meantime (the circuit opened) is asked for again; that token is lost, which only slows
+    /// calls down. Waiting spends no attempt. Nil when the task is cancelled (deadline, shutdown).
+    private func callPermit() async -> CircuitBreaker.Permit? {
+        while true {
+            guard let permit = try? await breaker.acquire() else { return nil }
+            guard let limiter = pipeline.rateLimiter else { return permit }
+            do {
+                try await limiter.acquire()
+            } catch {
+                breaker.release(permit)
+                return nil
+            }
+            if breaker.isCurrent(permit) { return permit }
+        }
+    }
+
     /// Counts this run as one that reached the vendor, and a repeated call when an earlier
     /// run got there too. Best effort: a lost count must not hold up the request.
     private func noteVendorRun(_ logger: Logger) async {
@@ -107,7 +127,7 @@ struct RunWork: Sendable {
         let policy = configuration.vendorRetry
         var attempt = 0
         while attempt < policy.maxAttempts {
-            guard let permit = try? await breaker.acquire() else { return .cancelled }
+            guard let permit = await callPermit() else { return .cancelled }
             attempt += 1
             let started = Date()
             let clock = ContinuousClock.now

@@ -5,7 +5,7 @@ import OkayFace
 /// One verification request from raw message to durable decision: decode and validate,
 /// dedupe and claim, then (bounded by the request deadline, in `RunWork`) load images, create
 /// the journey when absent, call OkayFace Plus with retries through the circuit breaker and
-/// decide; finally write everything in one transaction (design.md §1).
+/// the rate limit, and decide; finally write everything in one transaction (design.md §1).
 ///
 /// It never throws: invalid input ends in the dead-letter topic, vendor and image problems
 /// end as an `error` decision, a request that keeps killing workers ends as poison, and
@@ -18,6 +18,8 @@ public struct VerificationPipeline: Sendable {
     public var deadLetters: any DeadLetterSink
     public var publisher: any ResultPublisher
     public var breaker: CircuitBreaker
+    /// Every vendor call waits here for its turn; nil when there is no limit.
+    public var rateLimiter: RateLimiter<ContinuousClock>?
     public var configuration: PipelineConfiguration
     public var logger: Logger
     private let metrics = VendorMetrics()
@@ -25,7 +27,7 @@ public struct VerificationPipeline: Sendable {
     public init(
         vendor: any OkayFaceAPI, images: any ImageSource, store: any ResultStore, deadLetters: any DeadLetterSink,
         publisher: any ResultPublisher, breaker: CircuitBreaker = CircuitBreaker(),
-        configuration: PipelineConfiguration, logger: Logger
+        rateLimiter: RateLimiter<ContinuousClock>? = nil, configuration: PipelineConfiguration, logger: Logger
     ) {
         self.vendor = vendor
         self.images = images
@@ -33,6 +35,7 @@ public struct VerificationPipeline: Sendable {
         self.deadLetters = deadLetters
         self.publisher = publisher
         self.breaker = breaker
+        self.rateLimiter = rateLimiter
         self.configuration = configuration
         self.logger = logger
     }

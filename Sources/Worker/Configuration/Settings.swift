@@ -33,6 +33,12 @@ struct Settings {
         return value
     }
 
+    /// A number in `range`; nil when unset.
+    func optionalDouble(_ name: String, range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        guard optional(name) != nil else { return nil }
+        return try double(name, default: range.lowerBound, range: range)
+    }
+
     func choice(_ name: String, default defaultValue: String, from choices: [String]) throws(ConfigurationError) -> String {
         let value = (optional(name) ?? defaultValue).lowercased()
         guard choices.contains(value) else {

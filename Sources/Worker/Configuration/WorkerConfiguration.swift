@@ -34,6 +34,8 @@ public struct WorkerConfiguration: Sendable {
     public var requestDeadline: Duration
     public var maxProcessingRuns: Int
     public var circuitBreaker: CircuitBreaker.Configuration
+    /// Vendor calls per second (`OKAYFACE_MAX_RPS`, `OKAYFACE_BURST`); nil: no limit.
+    public var vendorRateLimit: RateLimit?
     public var outboxRecoveryInterval: Duration
 
     /// How log lines are written.
@@ -81,6 +83,16 @@ public struct WorkerConfiguration: Sendable {
             baseDelay: .milliseconds(try s.int("OKAYFACE_RETRY_BASE_MS", default: 200, range: 1...60_000)),
             maxDelay: .milliseconds(try s.int("OKAYFACE_RETRY_MAX_MS", default: 10_000, range: 1...600_000)))
 
+        // Burst 1 by default: evenly spaced calls never exceed a quota counted per second,
+        // however the vendor's seconds fall.
+        let burst = try s.int("OKAYFACE_BURST", default: 1, range: 1...100_000)
+        var vendorRateLimit: RateLimit?
+        if let rps = try s.optionalDouble("OKAYFACE_MAX_RPS", range: 0.001...100_000) {
+            vendorRateLimit = RateLimit(requestsPerSecond: rps, burst: burst)
+        } else if s.optional("OKAYFACE_BURST") != nil {
+            throw ConfigurationError("OKAYFACE_BURST", "needs OKAYFACE_MAX_RPS, which is not set")
+        }
+
         let thresholds = Thresholds(
             faceConfidence: try s.double("THRESHOLD_FACE_CONFIDENCE", default: 75, range: 0...100),
             liveness: try s.double("THRESHOLD_LIVENESS", default: 0.5, range: 0...1),
@@ -119,6 +131,7 @@ public struct WorkerConfiguration: Sendable {
                 failureThreshold: try s.int("OKAYFACE_CIRCUIT_FAILURES", default: 10, range: 1...10_000),
                 openDuration: .milliseconds(try s.int("OKAYFACE_CIRCUIT_OPEN_MS", default: 1_000, range: 10...3_600_000)),
                 maxOpenDuration: .milliseconds(try s.int("OKAYFACE_CIRCUIT_MAX_OPEN_MS", default: 30_000, range: 10...3_600_000))),
+            vendorRateLimit: vendorRateLimit,
             outboxRecoveryInterval: .milliseconds(
                 try s.int("OUTBOX_RECOVERY_INTERVAL_MS", default: 10_000, range: 100...3_600_000)))
     }
