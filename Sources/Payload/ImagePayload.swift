@@ -3,7 +3,9 @@
 ///
 /// Holding a payload keeps its file open; the file is closed when the last copy is gone.
 public enum ImagePayload: Sendable {
+    /// Already in memory (a source with nothing to keep open, or a test).
     case bytes([UInt8])
+    /// A local file, opened and sized but not read.
     case file(ReadOnlyFile)
 
     /// The size that will be sent.
