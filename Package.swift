@@ -27,20 +27,24 @@ let package = Package(
 
         // The only modules that call C.
         .target(name: "Kafka", dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "HTTPClient", dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "Payload", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Postgres", dependencies: ["CLibPQ", "Digest", .product(name: "Logging", package: "swift-log")]),
 
         // Plain Swift.
+        // An image to upload, in memory or as an opened file read with pread (POSIX, no C
+        // library); its own module because the domain, the vendor client, the image store and
+        // the HTTP client all pass it along, and Verification sits above OkayFace.
+        .target(name: "Payload"),
         // SHA-256 for migration checksums and simulator scores; its own module so image checks can use it too.
         .target(name: "Digest"),
-        .target(name: "OkayFace", dependencies: ["HTTPClient", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "OkayFace", dependencies: ["HTTPClient", "Payload", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Verification",
             dependencies: [
-                "OkayFace", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                "OkayFace", "Payload", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ]),
         // An adapter: implements the domain's ImageSource port.
-        .target(name: "ImageStore", dependencies: ["Verification", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ImageStore", dependencies: ["Verification", "Payload", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Worker",
             dependencies: [
@@ -89,13 +93,16 @@ let package = Package(
 
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Payload", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Digest"]),
         .testTarget(
             name: "OkayFaceTests",
-            dependencies: ["OkayFace", "Simulator", "HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: ["OkayFace", "Payload", "Simulator", "HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "OkayFace"]),
-        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore", "Verification"]),
+        .testTarget(name: "PayloadTests", dependencies: ["Payload", "TestSupport"]),
+        .testTarget(
+            name: "ImageStoreTests",
+            dependencies: ["ImageStore", "Verification", "Payload", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification"]),
     ],

@@ -1,9 +1,10 @@
 import CCurl
+import Payload
 import Synchronization
 
-/// One request on its easy handle: the options, the C objects that must outlive the
-/// transfer (header list, MIME body), the response being collected and the continuation
-/// that the multi loop resumes.
+/// One request on its easy handle: the options, the objects that must outlive the
+/// transfer (header list, MIME body, the readers of its file parts), the response being
+/// collected and the continuation that the multi loop resumes.
 ///
 /// `@unchecked Sendable`: everything except `cancelRequested` is written by the calling
 /// task before ``CurlMultiLoop/submit(_:)`` and afterwards only on the multi loop thread
@@ -21,6 +22,8 @@ final class CurlTransfer: @unchecked Sendable {
     private let maxResponseBytes: Int?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var mime: OpaquePointer?
+    /// The userdata of `mime`'s file-backed parts: kept alive until `mime` is freed.
+    private var fileReaders: [MultipartFileReader] = []
     private var responseHeaders: [HTTPHeader] = []
     private var body: [UInt8] = []
     private var exceededLimit = false
@@ -72,6 +75,8 @@ final class CurlTransfer: @unchecked Sendable {
             curl_mime_free(mime)
             self.mime = nil
         }
+        // After the MIME body that points at them; this also lets their files close.
+        fileReaders.removeAll()
     }
 
     /// Turns the transfer's `CURLcode` into the caller's result.
@@ -83,6 +88,9 @@ final class CurlTransfer: @unchecked Sendable {
         }
         if exceededLimit || code == CURLE_FILESIZE_EXCEEDED {
             return .failure(.responseTooLarge)
+        }
+        if let failure = fileReaders.lazy.compactMap(\.failure).first {
+            return .failure(.transport(code: Int32(truncatingIfNeeded: code.rawValue), message: failure))
         }
         let message = easy.lastErrorMessage ?? String(cString: curl_easy_strerror(code))
         switch code {
@@ -211,17 +219,45 @@ final class CurlTransfer: @unchecked Sendable {
         for part in parts {
             guard let mimePart = curl_mime_addpart(mime) else { throw .transport(code: Int32(CURLE_OUT_OF_MEMORY.rawValue), message: "curl_mime_addpart failed") }
             try check(curl_mime_name(mimePart, part.name))
-            // curl_mime_data copies the bytes.
-            let code = part.data.withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { chars in
-                    "".withCString { empty in curl_mime_data(mimePart, chars.baseAddress ?? empty, chars.count) }
+            switch part.body {
+            case .bytes(let bytes):
+                // curl_mime_data copies the bytes.
+                let code = bytes.withUnsafeBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { chars in
+                        "".withCString { empty in curl_mime_data(mimePart, chars.baseAddress ?? empty, chars.count) }
+                    }
                 }
+                try check(code)
+            case .file(let file):
+                try setFileData(file, on: mimePart, name: part.name)
             }
-            try check(code)
             if let filename = part.filename { try check(curl_mime_filename(mimePart, filename)) }
             if let contentType = part.contentType { try check(curl_mime_type(mimePart, contentType)) }
         }
         try check(okf_easy_setopt_ptr(handle, CURLOPT_MIMEPOST, UnsafeRawPointer(mime)))
+    }
+
+    /// The part's bytes are read from `file` while they are sent, a buffer at a time, instead
+    /// of being copied into the MIME structure up front.
+    private func setFileData(_ file: ReadOnlyFile, on mimePart: OpaquePointer, name: String) throws(HTTPClientError) {
+        let reader = MultipartFileReader(partName: name, file: file)
+        fileReaders.append(reader)
+        let userdata = Unmanaged.passUnretained(reader).toOpaque()
+        let code = curl_mime_data_cb(
+            mimePart, curl_off_t(reader.byteCount),
+            { buffer, size, count, userdata in
+                guard let buffer, let userdata else { return Int(CURL_READFUNC_ABORT) }
+                let reader = Unmanaged<MultipartFileReader>.fromOpaque(userdata).takeUnretainedValue()
+                return reader.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+            },
+            { userdata, offset, origin in
+                guard let userdata else { return CURL_SEEKFUNC_FAIL }
+                return Unmanaged<MultipartFileReader>.fromOpaque(userdata).takeUnretainedValue().seek(to: offset, origin: origin)
+            },
+            nil,  // no free callback: fileReaders owns the reader
+            userdata
+        )
+        try check(code)
     }
 
     private func configureHeaders(_ request: HTTPRequest) throws(HTTPClientError) {

@@ -1,8 +1,10 @@
 import Foundation
 import Logging
+import Payload
 import Verification
 
-/// Loads images from `file://` URIs under the allow-list.
+/// Opens images from `file://` URIs under the allow-list; their bytes are read only when
+/// they are sent.
 ///
 /// Two checks guard the allow-list: the URI must start with an allowed prefix, and the file's
 /// real path (symlinks resolved) must still lie under the real path of that prefix, so a
@@ -16,7 +18,9 @@ public struct FileImageStore: ImageSource {
         self.logger = logger
     }
 
-    public func load(_ uri: String, maxBytes: Int) async throws(ImageLoadFailure) -> [UInt8] {
+    /// Opens the file instead of reading it: the bytes are read only while the vendor call
+    /// sends them, so a request in flight holds a descriptor rather than the image.
+    public func load(_ uri: String, maxBytes: Int) async throws(ImageLoadFailure) -> ImagePayload {
         guard uri.hasPrefix("file://") else {
             throw .forbidden("scheme not supported")
         }
@@ -29,7 +33,7 @@ public struct FileImageStore: ImageSource {
         let realRoot = Self.realPath(root.path) ?? root.path
         let rootWithSlash = realRoot.hasSuffix("/") ? realRoot : realRoot + "/"
         guard realFile.hasPrefix(rootWithSlash) else { throw .forbidden("resolves outside IMAGE_ALLOWED_PREFIXES") }
-        return try Self.read(realFile, maxBytes: maxBytes)
+        return .file(try Self.open(realFile, maxBytes: maxBytes))
     }
 
     static func realPath(_ path: String) -> String? {
@@ -38,30 +42,21 @@ public struct FileImageStore: ImageSource {
         return String(cString: resolved)
     }
 
-    /// Reads at most `maxBytes + 1` bytes, so a huge file is refused without reading it all.
-    static func read(_ path: String, maxBytes: Int) throws(ImageLoadFailure) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unavailable("cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw .unavailable("not a regular file") }
-        if info.st_size > maxBytes { throw .tooLarge }
-        var bytes = [UInt8](repeating: 0, count: min(Int(info.st_size), maxBytes) + 1)
-        var filled = 0
-        while filled < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                Foundation.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+    /// Opens the resolved path that passed the allow-list check, not the URI's path, and
+    /// judges the size from `fstat` without reading. A refused file is closed on the way out.
+    static func open(_ realPath: String, maxBytes: Int) throws(ImageLoadFailure) -> ReadOnlyFile {
+        let file: ReadOnlyFile
+        do {
+            file = try ReadOnlyFile(path: realPath)
+        } catch {
+            switch error {
+            case .cannotOpen(let reason): throw .unavailable("cannot open: \(reason)")
+            case .notRegularFile: throw .unavailable("not a regular file")
+            case .readFailed(let reason): throw .unavailable("read failed: \(reason)")
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unavailable("read failed: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            filled += n
         }
-        if filled > maxBytes { throw .tooLarge }
-        bytes.removeSubrange(filled...)
-        guard !bytes.isEmpty else { throw .invalid("empty file") }
-        return bytes
+        if file.byteCount > maxBytes { throw .tooLarge }
+        guard file.byteCount > 0 else { throw .invalid("empty file") }
+        return file
     }
 }

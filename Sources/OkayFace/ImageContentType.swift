@@ -1,18 +1,44 @@
+import Payload
+
 /// Content type of an uploaded file, from its first bytes: the vendor accepts JPEG and
 /// PNG, and the bytes are more trustworthy than any name we might give them.
-enum ImageContentType {
-    static func sniff(_ bytes: [UInt8]) -> String {
-        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
-        return "application/octet-stream"
+enum ImageContentType: Equatable {
+    case jpeg
+    case png
+    case other
+
+    /// Enough leading bytes to recognise every type above (PNG's signature is 8 bytes).
+    static let headerLength = 8
+
+    init(sniffing header: some Collection<UInt8>) {
+        if header.starts(with: [0xFF, 0xD8, 0xFF]) {
+            self = .jpeg
+        } else if header.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            self = .png
+        } else {
+            self = .other
+        }
     }
 
-    /// A file name whose extension matches the sniffed type, e.g. "best.jpg".
-    static func filename(stem: String, bytes: [UInt8]) -> String {
-        switch sniff(bytes) {
-        case "image/jpeg": "\(stem).jpg"
-        case "image/png": "\(stem).png"
-        default: "\(stem).bin"
+    /// Reads only the first bytes: a file payload stays on disk.
+    init(sniffing payload: ImagePayload) {
+        self.init(sniffing: payload.prefix(Self.headerLength))
+    }
+
+    var mimeType: String {
+        switch self {
+        case .jpeg: "image/jpeg"
+        case .png: "image/png"
+        case .other: "application/octet-stream"
+        }
+    }
+
+    /// A file name whose extension matches the type, e.g. "best.jpg".
+    func filename(stem: String) -> String {
+        switch self {
+        case .jpeg: "\(stem).jpg"
+        case .png: "\(stem).png"
+        case .other: "\(stem).bin"
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPClient
 import Logging
+import Payload
 
 /// ``OkayFaceAPI`` over ``HTTPClient``: Create JourneyID and OkayFace Plus v1.
 public final class OkayFaceClient: OkayFaceAPI {
@@ -46,9 +47,9 @@ public final class OkayFaceClient: OkayFaceAPI {
     public func verify(_ request: OkayFacePlusRequest) async -> OkayFaceCallOutcome {
         let parts = [
             MultipartFormPart(name: "journeyId", data: Array(request.journeyId.utf8)),
-            Self.filePart("imageIdCard", filename: ImageContentType.filename(stem: "idcard", bytes: request.imageIdCard), request.imageIdCard),
-            Self.filePart("imageBest", filename: ImageContentType.filename(stem: "best", bytes: request.imageBest), request.imageBest),
-            Self.filePart("mobileSdkData", filename: "okaycam.bin", request.mobileSdkData),
+            Self.filePart("imageIdCard", request.imageIdCard) { $0.filename(stem: "idcard") },
+            Self.filePart("imageBest", request.imageBest) { $0.filename(stem: "best") },
+            Self.filePart("mobileSdkData", request.mobileSdkData) { _ in "okaycam.bin" },
         ]
         let started = ContinuousClock.now
         do {
@@ -80,8 +81,18 @@ public final class OkayFaceClient: OkayFaceAPI {
         )
     }
 
-    private static func filePart(_ name: String, filename: String, _ bytes: [UInt8]) -> MultipartFormPart {
-        MultipartFormPart(name: name, filename: filename, contentType: ImageContentType.sniff(bytes), data: bytes)
+    /// A file part typed from the payload's first bytes; `filename` may name it after that type.
+    private static func filePart(
+        _ name: String, _ payload: ImagePayload, filename: (ImageContentType) -> String
+    ) -> MultipartFormPart {
+        let type = ImageContentType(sniffing: payload)
+        let body: MultipartFormPart.Body =
+            switch payload {
+            case .bytes(let bytes): .bytes(bytes)
+            // Read by libcurl while the request is sent: the image is never copied into memory.
+            case .file(let file): .file(file)
+            }
+        return MultipartFormPart(name: name, filename: filename(type), contentType: type.mimeType, body: body)
     }
 
 }

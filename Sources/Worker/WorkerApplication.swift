@@ -29,6 +29,7 @@ public struct WorkerApplication: Sendable {
         onHTTPListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         let c = configuration
+        OpenFileLimit.ensure(OpenFileLimit.needed(maxInFlight: c.maxInFlight, databasePoolSize: c.databasePoolSize), logger: logger)
         // One connection per request in flight: with fewer, requests queue for a connection
         // and the wait is counted as vendor time (measured in docs/benchmarks.md).
         let http = HTTPClient(

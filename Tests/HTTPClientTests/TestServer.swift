@@ -89,11 +89,17 @@ enum TestServer {
             try? await Task.sleep(for: .milliseconds(milliseconds))
             return "slow"
         }
-        router.get("/hang") { request, _ in
-            observations.hangStarted()
-            let milliseconds = request.uri.queryParameters.get("ms", as: Int.self) ?? 2000
-            try? await Task.sleep(for: .milliseconds(milliseconds))
-            return "late"
+        for method in ["GET", "POST"] {
+            router.on("/hang", method: .init(method)!) { request, _ in
+                observations.hangStarted()
+                let milliseconds = request.uri.queryParameters.get("ms", as: Int.self) ?? 2000
+                try? await Task.sleep(for: .milliseconds(milliseconds))
+                return "late"
+            }
+        }
+        router.post("/redirect-to-echo") { _, _ in
+            // 307 keeps the method and the body: the client must send the body a second time.
+            Response(status: .temporaryRedirect, headers: [.location: "/echo"])
         }
         router.get("/big") { request, _ in
             let size = request.uri.queryParameters.get("bytes", as: Int.self) ?? 0

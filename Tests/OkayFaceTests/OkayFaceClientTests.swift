@@ -1,6 +1,8 @@
 import HTTPClient
 import Logging
 import OkayFace
+import Payload
+import TestSupport
 import Testing
 
 private let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 0x11, count: 50_000)
@@ -23,7 +25,7 @@ private func withOkayFace<T>(
 }
 
 private func request(journeyId: String) -> OkayFacePlusRequest {
-    OkayFacePlusRequest(journeyId: journeyId, imageIdCard: jpeg, imageBest: png, mobileSdkData: sdkData)
+    OkayFacePlusRequest(journeyId: journeyId, imageIdCard: .bytes(jpeg), imageBest: .bytes(png), mobileSdkData: .bytes(sdkData))
 }
 
 @Suite("OkayFaceClient against a vendor-like server")
@@ -90,6 +92,35 @@ struct OkayFaceClientTests {
                 #expect(byName["imageIdCard"] == .init(name: "imageIdCard", filename: "idcard.jpg", contentType: "image/jpeg", data: jpeg))
                 #expect(byName["imageBest"] == .init(name: "imageBest", filename: "best.png", contentType: "image/png", data: png))
                 #expect(byName["mobileSdkData"] == .init(name: "mobileSdkData", filename: "okaycam.bin", contentType: "application/octet-stream", data: sdkData))
+            }
+        }
+    }
+
+    /// Images opened from disk go out exactly as in-memory ones: same names, sniffed types
+    /// and bytes, the types read from the files' first bytes.
+    @Test func verifySendsImagesReadFromFiles() async throws {
+        try await withScratchFolder { folder in
+            try writeFile(folder + "/idcard", jpeg)
+            try writeFile(folder + "/best", png)
+            try writeFile(folder + "/sdk", sdkData)
+            let files = OkayFacePlusRequest(
+                journeyId: VendorTestServer.journeyId,
+                imageIdCard: .file(try ReadOnlyFile(path: folder + "/idcard")),
+                imageBest: .file(try ReadOnlyFile(path: folder + "/best")),
+                mobileSdkData: .file(try ReadOnlyFile(path: folder + "/sdk")))
+            try await VendorTestServer.with { base, recorder in
+                try await withOkayFace(baseURL: base) { client in
+                    guard case .answered(let response) = await client.verify(files) else {
+                        Issue.record("expected an answer")
+                        return
+                    }
+                    #expect(response.isSuccess)
+                    let call = try #require(recorder.plusCalls.first)
+                    let byName = Dictionary(call.parts.map { ($0.name ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+                    #expect(byName["imageIdCard"] == .init(name: "imageIdCard", filename: "idcard.jpg", contentType: "image/jpeg", data: jpeg))
+                    #expect(byName["imageBest"] == .init(name: "imageBest", filename: "best.png", contentType: "image/png", data: png))
+                    #expect(byName["mobileSdkData"] == .init(name: "mobileSdkData", filename: "okaycam.bin", contentType: "application/octet-stream", data: sdkData))
+                }
             }
         }
     }

@@ -1,3 +1,5 @@
+import Payload
+
 // The seams of the pipeline: each is implemented by an adapter module (Postgres store,
 // image store, Kafka dead-letter producer, outbox relay) and, in unit tests, by small
 // in-memory conformances.
@@ -66,8 +68,10 @@ public enum ImageLoadFailure: Error, Sendable, Equatable {
     case tooLarge
 }
 
-/// URI → bytes.
+/// URI → image payload.
 public protocol ImageSource: Sendable {
-    /// Loads at most `maxBytes` bytes; more is `.tooLarge`, found while reading.
-    func load(_ uri: String, maxBytes: Int) async throws(ImageLoadFailure) -> [UInt8]
+    /// The image at `uri`: its bytes, or the opened file when it is local, so a request in
+    /// flight need not hold the image in memory. More than `maxBytes` is `.tooLarge`, found
+    /// without reading the bytes when the size is known up front.
+    func load(_ uri: String, maxBytes: Int) async throws(ImageLoadFailure) -> ImagePayload
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OkayFace
+import Payload
 
 /// The part of a request's processing that the deadline bounds: load the images, create the
 /// journey when absent, call OkayFace Plus with retries through the circuit breaker and the
@@ -183,7 +184,7 @@ struct RunWork: Sendable {
         async let idCard = load(request.uri(.idCard), budget)
         async let best = load(request.uri(.best), budget)
         async let sdk = load(request.uri(.mobileSdkData), budget)
-        let results: [(ImageRole, Result<[UInt8], ImageLoadFailure>)] = [
+        let results: [(ImageRole, Result<ImagePayload, ImageLoadFailure>)] = [
             (.idCard, await idCard), (.best, await best), (.mobileSdkData, await sdk),
         ]
 
@@ -201,12 +202,13 @@ struct RunWork: Sendable {
         if tooLarge { reasons.append(Reason.requestTooLarge) }
         if !reasons.isEmpty { return .failure(reasons) }
 
-        let bytes = results.map { (try? $0.1.get()) ?? [] }
-        if bytes.reduce(0, { $0 + $1.count }) > budget { return .failure([Reason.requestTooLarge]) }
-        return .success(OkayFacePlusRequest(journeyId: "", imageIdCard: bytes[0], imageBest: bytes[1], mobileSdkData: bytes[2]))
+        let images = results.compactMap { try? $0.1.get() }
+        // Sizes only: file payloads are not read until they are sent.
+        if images.reduce(0, { $0 + $1.byteCount }) > budget { return .failure([Reason.requestTooLarge]) }
+        return .success(OkayFacePlusRequest(journeyId: "", imageIdCard: images[0], imageBest: images[1], mobileSdkData: images[2]))
     }
 
-    private func load(_ uri: String, _ maxBytes: Int) async -> Result<[UInt8], ImageLoadFailure> {
+    private func load(_ uri: String, _ maxBytes: Int) async -> Result<ImagePayload, ImageLoadFailure> {
         do { return .success(try await pipeline.images.load(uri, maxBytes: maxBytes)) } catch { return .failure(error) }
     }
 }

@@ -1,0 +1,36 @@
+import Testing
+
+@testable import ImageStore
+
+@Suite("FileURI")
+struct FileURITests {
+    @Test(arguments: [
+        ("file:///data/images/a.jpg", "/data/images/a.jpg"),
+        ("file://localhost/data/a.jpg", "/data/a.jpg"),
+        ("file:///data/my%20photo.jpg", "/data/my photo.jpg"),
+        ("file:///data/a..b/c.jpg", "/data/a..b/c.jpg"),
+    ])
+    func plainAbsoluteURIsBecomeTheirPath(uri: String, path: String) {
+        #expect(FileURI(uri)?.path == path)
+    }
+
+    @Test(arguments: [
+        "file://host/data/a.jpg",  // another host
+        "file:data/a.jpg",  // relative
+        "file://data/a.jpg",
+        "file:///data/../etc/passwd",
+        "file:///data/./a.jpg",
+        "file:///data/%2e%2e/etc/passwd",  // ".." once decoded
+        "file:///data%2fetc/passwd",  // an encoded "/" would move the segment boundaries
+        "file:///data%2Fetc/passwd",
+        "file:///data/a.jpg%00.png",
+        "file:///data/a.jpg?version=2",
+        "file:///data/a.jpg#top",
+        "file:///data/%zz.jpg",  // not valid percent-encoding
+        "http://example.com/a.jpg",
+        "s3://bucket/a.jpg",
+    ])
+    func everyOtherFormIsRefused(uri: String) {
+        #expect(FileURI(uri) == nil)
+    }
+}
