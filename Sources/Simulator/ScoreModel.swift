@@ -63,10 +63,10 @@ enum ScoreModel {
         return rounded(min(max(logit, -scoreLimit), scoreLimit), places: 7)
     }
 
+    private static let digests = ImageDigestCache()
+
     private static func digest(_ buffer: ByteBuffer) -> [UInt8] {
-        var hasher = SHA256()
-        buffer.withUnsafeReadableBytes { hasher.update($0) }
-        return hasher.finalize()
+        digests.digest(buffer)
     }
 
     private static func rounded(_ value: Double, places: Int) -> Double {
