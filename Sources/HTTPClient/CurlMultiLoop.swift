@@ -53,7 +53,7 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in run() }
-        thread.name = "okayface-curl-multi"
+        thread.name = "okf-curl"  // at most 15 bytes show in top -H
         thread.start()
     }
 

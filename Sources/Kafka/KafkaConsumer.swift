@@ -81,7 +81,7 @@ public final class KafkaConsumer: Sendable {
             case .startPolling:
                 client.context.eventHandler.withLock { $0 = .init(handler) }
                 // Created under the lock so a concurrent close() always finds the thread to join.
-                let thread = PollThread { self.pollLoop() }
+                let thread = PollThread(name: "rdk-consumer") { self.pollLoop() }
                 machine.pollThreadStarted(thread)
             }
         }

@@ -31,7 +31,7 @@ public final class KafkaProducer: Sendable {
         self.logger = logger
         // The loop holds the client and the signal, not `self`, so dropping the producer still closes it.
         let stop = self.stop
-        pollThread = PollThread {
+        pollThread = PollThread(name: "rdk-producer") {
             while !stop.isRequested { rd_kafka_poll(client.handle, 100) }
         }
     }

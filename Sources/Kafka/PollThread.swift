@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -14,20 +16,24 @@ final class PollThread: Sendable {
     private let id: pthread_t
 
     private final class Body {
+        let name: String
         let run: @Sendable () -> Void
-        init(run: @escaping @Sendable () -> Void) {
+        init(name: String, run: @escaping @Sendable () -> Void) {
+            self.name = name
             self.run = run
         }
     }
 
-    /// Starts `body` on a new thread.
-    init(body: @escaping @Sendable () -> Void) {
-        let box = Unmanaged.passRetained(Body(run: body)).toOpaque()
+    /// Starts `body` on a new thread called `name` (at most 15 bytes show in `top -H` and
+    /// /proc/<pid>/task/*/comm; without a name the thread inherits its creator's).
+    init(name: String, body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(Body(name: name, run: body)).toOpaque()
         var id = pthread_t()
         let rc = pthread_create(
             &id, nil,
             { arg in
                 let body = Unmanaged<Body>.fromOpaque(arg!).takeRetainedValue()
+                Thread.current.name = body.name
                 body.run()
                 return nil
             },
