@@ -42,7 +42,7 @@ struct OkayFacePlusRoute: Sendable {
     func handle(_ request: Request) async throws -> Response {
         let started = ContinuousClock.now
         let received = try await receiveBody(request)
-        let answer = try await answer(received, contentType: request.headers[.contentType])
+        let answer = try await answer(received, contentType: request.headers[.contentType], arrived: started)
         let status = answer.response.status.code
         store.withState { $0.recordCall(journeyId: answer.journeyId, status: status) }
         logger.debug(
@@ -59,7 +59,7 @@ struct OkayFacePlusRoute: Sendable {
         return answer.response
     }
 
-    private func answer(_ received: ReceivedBody, contentType: String?) async throws -> Answer {
+    private func answer(_ received: ReceivedBody, contentType: String?, arrived: ContinuousClock.Instant) async throws -> Answer {
         // Parsed before the faults only so that fault answers can be counted per journey.
         let form: Result<MultipartForm, MultipartForm.ParseError>? = received.body.map { body in
             Result { () throws(MultipartForm.ParseError) in try MultipartForm(body: body, contentType: contentType) }
@@ -71,7 +71,9 @@ struct OkayFacePlusRoute: Sendable {
 
         let (delay, fault) = store.withState { $0.admitCall(now: .now) }
         if delay > .zero {
-            try await Task.sleep(for: delay)
+            // Counted from the call's arrival, so receiving and parsing the body are part of
+            // the configured latency rather than added to it.
+            try await Task.sleep(until: arrived + delay, clock: .continuous)
         }
         switch fault {
         case .quotaExceeded:

@@ -11,7 +11,8 @@ public struct SimulatorConfiguration: Sendable {
     public var port: Int = 0
     /// Username → password pairs accepted by Create JourneyID.
     public var credentials: [String: String] = ["demo": "demo-password"]
-    /// Fixed delay added to every OkayFace Plus call (production calls take 2–4 s).
+    /// Time every OkayFace Plus call takes at least, counted from its arrival, so receiving and
+    /// parsing the body are part of it (production calls take 2–4 s).
     public var latency: Duration = .zero
     /// Uniformly random extra delay, 0 … `latencyJitter`, added on top of ``latency``.
     public var latencyJitter: Duration = .zero

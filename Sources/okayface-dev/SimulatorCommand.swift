@@ -13,7 +13,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Port (0 picks a free one).") var port = 8089
     @Option(help: "Accepted Create JourneyID user.") var username = "demo"
     @Option(help: "Its password.") var password = "demo-password"
-    @Option(help: "Latency added to every OkayFace Plus call, ms.") var latencyMs = 0
+    @Option(help: "Time every OkayFace Plus call takes at least (from its arrival), ms.") var latencyMs = 0
     @Option(help: "Random extra latency up to this many ms.") var jitterMs = 0
     @Option(help: "Fraction of OkayFace Plus calls answered with a transient failure (0…1).") var errorRate = 0.0
     @Option(help: "Requests-per-second quota; above it calls get 429 MAX_API_CALL_EXCEEDED.") var maxRps: Double?
