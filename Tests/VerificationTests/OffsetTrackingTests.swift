@@ -90,6 +90,24 @@ struct OffsetLedgerTests {
         _ = ledger.finish(b)
         #expect(ledger.inFlight == 2)
     }
+
+    /// The backlog that pauses consumption counts unfinished messages only; finished ones held
+    /// back behind a slower lower offset count as uncommitted.
+    @Test func unfinishedExcludesFinishedMessagesWaitingBehindALowerOffset() {
+        let ledger = OffsetLedger()
+        ledger.assign(p0)
+        let slow = ledger.begin(p0, offset: 0)
+        let tickets = (1...4).map { ledger.begin(p0, offset: Int64($0)) }
+        for ticket in tickets { #expect(ledger.finish(ticket) == nil) }
+        #expect(ledger.counts.unfinished == 1)
+        #expect(ledger.counts.inFlight == 5)
+        #expect(ledger.finish(slow) == 5)
+        #expect(ledger.counts.unfinished == 0)
+        #expect(ledger.counts.inFlight == 0)
+        // Finishing twice changes nothing.
+        #expect(ledger.finish(slow) == nil)
+        #expect(ledger.unfinished == 0)
+    }
 }
 
 struct KeyedQueueTests {

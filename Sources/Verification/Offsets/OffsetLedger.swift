@@ -105,6 +105,17 @@ public final class OffsetLedger: Sendable {
     }
 
     /// Messages begun and not yet finished, over all partitions.
+    public var unfinished: Int { counts.unfinished }
+
+    /// `unfinished` and `inFlight` read together.
+    public var counts: (unfinished: Int, inFlight: Int) {
+        state.withLock { s in
+            s.entries.values.reduce((0, 0)) { ($0.0 + $1.offsets.unfinished, $0.1 + $1.offsets.inFlight) }
+        }
+    }
+
+    /// Messages begun and not yet committable (unfinished, or finished behind an unfinished
+    /// one), over all partitions.
     public var inFlight: Int {
         state.withLock { $0.entries.values.reduce(0) { $0 + $1.offsets.inFlight } }
     }

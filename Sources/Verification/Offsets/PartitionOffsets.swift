@@ -16,7 +16,12 @@ public struct PartitionOffsets: Sendable {
 
     public init() {}
 
+    /// Offsets begun and not yet committable: unfinished ones, and finished ones waiting
+    /// behind a lower unfinished one.
     public var inFlight: Int { offsets.count - head }
+
+    /// Offsets begun and not finished.
+    public private(set) var unfinished = 0
 
     /// The highest offset begun, finished or not.
     public var lastBegun: Int64? { offsets.last ?? commitPoint.map { $0 - 1 } }
@@ -26,6 +31,7 @@ public struct PartitionOffsets: Sendable {
         precondition(offsets.last.map { offset > $0 } ?? true, "offsets must increase within a partition")
         offsets.append(offset)
         finished.append(false)
+        unfinished += 1
     }
 
     /// Records that `offset` is durable; returns the new commit point when it advanced.
@@ -33,6 +39,7 @@ public struct PartitionOffsets: Sendable {
     public mutating func finish(_ offset: Int64) -> Int64? {
         guard let index = position(of: offset) else { return nil }
         finished[index] = true
+        unfinished -= 1
         guard index == head else { return nil }
         while head < offsets.count, finished[head] {
             commitPoint = offsets[head] + 1

@@ -40,7 +40,13 @@ public struct VerificationPipeline: Sendable {
         self.logger = logger
     }
 
-    public func process(_ message: IncomingMessage) async -> PipelineOutcome {
+    /// Runs one message to its outcome.
+    ///
+    /// - Parameter decided: called once the request's work is over (claim, images, vendor
+    ///   calls, decision) and only its write remains, so the caller can give its place to the
+    ///   next request instead of holding it through the group commit. Not called on paths that
+    ///   return earlier; the caller releases the place when `process` returns anyway.
+    public func process(_ message: IncomingMessage, decided: @Sendable () -> Void = {}) async -> PipelineOutcome {
         var logger = self.logger
         logger[metadataKey: "partition"] = "\(message.partition)"
         logger[metadataKey: "offset"] = "\(message.offset)"
@@ -99,6 +105,7 @@ public struct VerificationPipeline: Sendable {
             request: stored, journeyCreated: done.journeyCreated, source: message.coordinates, result: result,
             vendorCalls: done.calls, processingRuns: runs, vendorRuns: earlierVendorRuns + (done.reachedVendor ? 1 : 0))
 
+        decided()
         guard let saved = await untilDone(logger, "save", { try await store.save(record) }) else { return .abandoned }
         switch saved {
         case .saved(let entry):

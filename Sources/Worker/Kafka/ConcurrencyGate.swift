@@ -55,3 +55,16 @@ final class ConcurrencyGate: Sendable {
         next?.resume(returning: true)
     }
 }
+
+/// One place held in a `ConcurrencyGate`, given back at the first `leave()`; later calls do
+/// nothing, so the two paths that may release it cannot release it twice.
+final class GatePlace: Sendable {
+    private let gate: ConcurrencyGate
+    private let held = Atomic(true)
+
+    init(_ gate: ConcurrencyGate) { self.gate = gate }
+
+    func leave() {
+        if held.exchange(false, ordering: .acquiringAndReleasing) { gate.leave() }
+    }
+}

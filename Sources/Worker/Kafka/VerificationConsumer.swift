@@ -11,9 +11,10 @@ import Verification
 ///   events and never blocks that thread, except while handing revoked partitions over.
 /// - Messages of one key run one at a time in arrival order (`KeyedQueue`); different keys run
 ///   concurrently, up to `maxInFlight` at once (`ConcurrencyGate`). More wait fetched in
-///   memory (up to `max(2 × maxInFlight, 1000)`), so a finished request is replaced at once
+///   memory (up to `max(4 × maxInFlight, 2000)` unfinished), so a finished request is replaced at once
 ///   rather than after a fetch round trip; beyond that every assigned partition is paused until
-///   the backlog is down to half (the poll loop keeps running, so the group membership stays alive).
+///   the backlog is down to three quarters (the poll loop keeps running, so the group
+///   membership stays alive).
 ///   Partitions are also paused while PostgreSQL is unreachable: nothing could be made durable.
 /// - An offset is stored only when it and every lower offset of its partition are durable
 ///   (`OffsetLedger`); librdkafka commits stored offsets.
@@ -57,8 +58,10 @@ public final class VerificationConsumer: Service {
     private let queue = KeyedQueue<Work>()
     private let state = Mutex(State())
     private let gate: ConcurrencyGate
-    /// Messages received and not yet durable above which consumption pauses.
+    /// Messages received and not yet finished above which consumption pauses.
     private let backlogLimit: Int
+    /// Messages received and not yet committable above which consumption pauses.
+    private let uncommittedLimit: Int
 
     public init(
         consumer: KafkaConsumer, pipeline: VerificationPipeline, maxInFlight: Int, shutdownGrace: Duration,
@@ -72,14 +75,17 @@ public final class VerificationConsumer: Service {
         self.database = database
         self.logger = logger
         self.gate = ConcurrencyGate(limit: maxInFlight)
-        // Fetched messages are small (the images are loaded only when a request runs), and a
-        // resumed partition takes up to a second to deliver again (measured: decisions came in
-        // steps of the backlog limit per second); a backlog of a thousand hides that gap.
-        self.backlogLimit = max(2 * maxInFlight, 1000)
+        // Fetched messages are small (the images are opened only when a request runs), and a
+        // resumed partition took up to ~0.7 s to deliver again in the benchmark (mock cluster);
+        // at ~1,000 decisions/s the quarter left queued at resume must cover that gap, or every
+        // place of the gate goes idle until the fetch lands (measured with 256 in flight:
+        // 991/s with max(2×, 1000), 1,110/s with this).
+        self.backlogLimit = max(4 * maxInFlight, 2000)
+        self.uncommittedLimit = 10 * backlogLimit
     }
 
-    /// Messages received and not yet durable (running or waiting behind their key).
-    public var inFlight: Int { ledger.inFlight }
+    /// Messages received and not yet finished (running or waiting behind their key).
+    public var inFlight: Int { ledger.unfinished }
 
     /// Partitions currently assigned to this replica.
     public var assignment: [KafkaTopicPartition] { consumer.assignment() }
@@ -143,12 +149,19 @@ public final class VerificationConsumer: Service {
         return Work(message: incoming, ticket: ticket)
     }
 
-    /// Pauses at `backlogLimit` messages not yet durable, resumes once down to half of it.
+    /// Pauses at `backlogLimit` messages not yet finished (running or waiting), and resumes at
+    /// three quarters of it: a resumed partition takes a few hundred milliseconds to deliver
+    /// again, and the quarter left queued keeps every place of the gate busy meanwhile
+    /// (measured: resuming at half let all places go idle between fetches).
+    ///
+    /// Finished messages waiting behind a slower lower offset of their partition are not
+    /// backlog, but they cannot be committed either; `uncommittedLimit` bounds them, so one
+    /// hanging request cannot pin an unbounded number of offsets behind it.
     private func updateBacklogPause() {
-        let backlog = ledger.inFlight
-        if backlog >= backlogLimit {
+        let (unfinished, uncommitted) = ledger.counts
+        if unfinished >= backlogLimit || uncommitted >= uncommittedLimit {
             setPaused(true, .inFlightLimit)
-        } else if backlog <= backlogLimit / 2 {
+        } else if unfinished <= backlogLimit * 3 / 4 && uncommitted <= uncommittedLimit * 3 / 4 {
             setPaused(false, .inFlightLimit)
         }
     }
@@ -214,11 +227,15 @@ public final class VerificationConsumer: Service {
             }
             // Revoked while it waited: the partition's new owner processes it, not us.
             if ledger.mayStart(work.ticket) {
-                let task = Task { await pipeline.process(work.message) }
+                // The place is given back as soon as the decision is made: the group commit that
+                // follows needs no vendor capacity, and holding the place through it left the
+                // vendor idle for the commit's duration (docs/benchmarks.md).
+                let place = GatePlace(gate)
+                let task = Task { await pipeline.process(work.message, decided: { place.leave() }) }
                 state.withLock { $0.running[work.ticket] = task }
                 let outcome = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
                 state.withLock { _ = $0.running.removeValue(forKey: work.ticket) }
-                gate.leave()
+                place.leave()
                 // Cancelled (shutdown, hand-over): not durable, so not stored; it is redelivered.
                 if outcome.isDurable { finish(work.ticket) }
             } else {
