@@ -60,6 +60,17 @@ public struct BenchReport: Sendable {
         return span > 0 ? Double(high - low) / span : overallThroughput
     }
     public var endToEnd: Spread { Spread(requests.compactMap(\.endToEndMs)) }
+    /// The requests published between 10% and 90% of the publishing span: latency without the
+    /// start-up (first fetches, connections, JIT-free but cold caches) and the tail of the run.
+    /// Meaningful for paced runs (`--rate`); unpaced runs publish everything in a second or two.
+    public var steadyRequests: [BenchRequest] {
+        let times = requests.map(\.publishedAt).sorted()
+        guard times.count >= 10 else { return requests }
+        let low = times[times.count / 10], high = times[times.count * 9 / 10]
+        return requests.filter { $0.publishedAt >= low && $0.publishedAt <= high }
+    }
+    public var steadyEndToEnd: Spread { Spread(steadyRequests.compactMap(\.endToEndMs)) }
+    public var steadyAdded: Spread { Spread(steadyRequests.compactMap(\.addedMs)) }
     public var vendor: Spread { Spread(requests.compactMap(\.vendorMs)) }
     public var added: Spread { Spread(requests.compactMap(\.addedMs)) }
     /// The worker's CPU time over the measured window (first publish to last result).
@@ -115,6 +126,9 @@ public struct BenchReport: Sendable {
             "end to end      \(endToEnd.text)",
             "vendor time     \(vendor.text)",
             "added latency   \(added.text)",
+            "steady window   requests published between 10% and 90% of the publishing span:",
+            "  end to end    \(steadyEndToEnd.text)",
+            "  added latency \(steadyAdded.text)",
             String(format: "worker CPU      %.1f s (%.0f%% of one core over %.1f s)", workerCPUSeconds, workerCPUPercent,
                    (samples.last?.at ?? 0) - (samples.first?.at ?? 0)),
             String(format: "worker RSS      peak %.1f MB", Double(peakRSSBytes) / 1_048_576),

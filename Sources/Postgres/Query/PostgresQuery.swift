@@ -29,12 +29,18 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
 
     /// Appends `($n, $n+1, …)` bound to `values`: one row of a multi-row `VALUES` list, so
     /// a batch of rows is written by one statement instead of one statement per row.
-    public mutating func appendRow(_ values: [any PostgresEncodable]) {
+    ///
+    /// - Parameter types: SQL types to cast each value to (`$n::text`), for a `VALUES` list
+    ///   outside `INSERT … VALUES`, where a column of NULLs would otherwise be taken as text.
+    ///   Empty: no casts.
+    public mutating func appendRow(_ values: [any PostgresEncodable], types: [String] = []) {
+        precondition(types.isEmpty || types.count == values.count, "one type per value")
         sql += "("
         for (index, value) in values.enumerated() {
             if index > 0 { sql += ", " }
             binds.append(value.postgresValue)
             sql += "$\(binds.count)"
+            if !types.isEmpty { sql += "::" + types[index] }
         }
         sql += ")"
     }

@@ -144,8 +144,11 @@ public struct WorkerConfiguration: Sendable {
     }
 
     /// librdkafka properties for the producer (results and dead letters).
+    ///
+    /// `linger.ms` is 1 unless set: results leave in bursts, one per group commit, so waiting
+    /// longer for more messages only adds latency.
     public var producerProperties: [String: String] {
-        var p = ["bootstrap.servers": kafka.brokers]
+        var p = ["bootstrap.servers": kafka.brokers, "linger.ms": "1"]
         // Consumer-only properties would make the producer refuse to start.
         let consumerOnly: Set = [
             "group.id", "auto.offset.reset", "enable.auto.commit", "partition.assignment.strategy",

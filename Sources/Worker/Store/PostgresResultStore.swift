@@ -8,7 +8,7 @@ import Verification
 /// are written by one transaction, so the commit cost is shared (design.md §8 "Database").
 ///
 /// A batch that fails for a reason other than a lost connection is retried one record per
-/// transaction, so one bad record cannot hold back the others.
+/// transaction (one statement), so one bad record cannot hold back the others.
 public final class PostgresResultStore: ResultStore {
     private struct Pending: Sendable {
         var record: VerificationRecord
@@ -215,7 +215,8 @@ public final class PostgresResultStore: ResultStore {
         let records = batch.map(\.record)
         let topic = resultTopic
         do {
-            let outcomes = try await pool.transaction { connection in
+            // One statement: atomic without BEGIN/COMMIT round trips.
+            let outcomes = try await pool.withConnection { connection in
                 try Self.insert(records, topic: topic, on: connection)
             }
             health?.observeSuccess()
@@ -231,7 +232,7 @@ public final class PostgresResultStore: ResultStore {
         for pending in batch {
             let record = pending.record
             do {
-                let outcomes = try await pool.transaction { try Self.insert([record], topic: topic, on: $0) }
+                let outcomes = try await pool.withConnection { try Self.insert([record], topic: topic, on: $0) }
                 pending.continuation.resume(returning: outcomes[0])
             } catch {
                 pending.continuation.resume(throwing: error)
@@ -239,107 +240,136 @@ public final class PostgresResultStore: ResultStore {
         }
     }
 
-    /// Writes a batch of decisions with five statements whatever its size: results, claims
-    /// deleted, requests, vendor calls, outbox. Round trips, not rows, are what a decision costs
+    /// Writes a batch of decisions with one statement whatever its size: the result rows, and —
+    /// for the requests whose result row it wrote — the claims deleted, the request rows, the
+    /// vendor calls and the outbox rows, as data-modifying `WITH` parts. One statement is one
+    /// round trip and atomic on its own; round trips, not rows, are what a decision costs
     /// PostgreSQL and the worker here (docs/benchmarks.md).
     ///
-    /// The result rows go first: a record whose result another worker already wrote gets
-    /// `.alreadyDecided` and nothing else of it is written. Within the batch the first record
-    /// of a request id wins, as `ON CONFLICT DO NOTHING` treats rows in the order given.
+    /// A record whose result row exists already (another worker decided first) gets
+    /// `.alreadyDecided` and nothing else of it is written. Within the batch only the first
+    /// record of a request id is written; its repeats get `.alreadyDecided`.
     static func insert(_ records: [VerificationRecord], topic: String, on c: PostgresConnection) throws -> [SaveOutcome] {
         guard !records.isEmpty else { return [] }
-        var results = PostgresQuery(unsafeSQL: """
-            INSERT INTO verification_results (
-                request_id, journey_id, subject, decision, reasons, face_confidence, liveness_probability,
-                capture_liveness_probability, capture_liveness_score, thresholds, vendor_http_status, vendor_message,
-                attempts, requested_at, processed_at)
-            VALUES
-            """)
         // Rows in request-id order, so that two workers writing overlapping batches take their
         // locks in the same order; the batch's own order decides between repeats of one id.
         let order = records.indices.sorted {
             (records[$0].result.requestId, $0) < (records[$1].result.requestId, $1)
         }
-        for (n, index) in order.enumerated() {
+        var seen = Set<String>()
+        let unique = order.filter { seen.insert(records[$0].result.requestId).inserted }
+
+        var q = PostgresQuery(unsafeSQL: """
+            WITH r AS (
+                INSERT INTO verification_results (
+                    request_id, journey_id, subject, decision, reasons, face_confidence, liveness_probability,
+                    capture_liveness_probability, capture_liveness_score, thresholds, vendor_http_status, vendor_message,
+                    attempts, requested_at, processed_at)
+                VALUES
+            """)
+        for (n, index) in unique.enumerated() {
             let r = records[index]
-            if n > 0 { results.append(unsafeSQL: ",") }
             let result = r.result
+            if n > 0 { q.append(unsafeSQL: ",") }
             let vendorMessage: String? = result.vendor.status == "success" ? result.vendor.messageCode
                 : r.vendorCalls.last(where: { $0.endpoint == .okayFacePlus })?.errorCode ?? result.vendor.status
-            results.appendRow([
+            q.appendRow([
                 result.requestId, result.journeyId, result.subject, result.decision.rawValue, result.reasons,
                 result.scores.faceConfidence, result.scores.liveness, result.scores.captureLiveness,
                 result.scores.captureLivenessScore, PostgresValue.jsonb(thresholdsJSON(result.thresholds)),
                 result.vendor.httpStatus, vendorMessage, result.attempts, r.request.requestedAt, result.processedAt,
             ])
         }
-        results.append(unsafeSQL: " ON CONFLICT (request_id) DO NOTHING RETURNING request_id")
-        var inserted = Set(try c.query(results).compactMap { $0.string("request_id") })
-
         // The claims have served their purpose either way; the request rows keep the counts.
-        let ids = records.map(\.result.requestId)
-        try c.query("DELETE FROM request_claims WHERE request_id = ANY(\(ids))")
+        q.append(unsafeSQL: """
 
-        // The records whose result row this statement wrote: the first one per request id.
-        var winners: [Int] = []
-        for index in order where inserted.remove(records[index].result.requestId) != nil {
-            winners.append(index)
-        }
-        guard !winners.isEmpty else { return records.map { _ in .alreadyDecided } }
-
-        var requests = PostgresQuery(unsafeSQL: """
-            INSERT INTO verification_requests (
-                request_id, journey_id, journey_created, subject, image_id_card_uri, image_best_uri,
-                image_mobile_sdk_data_uri, requested_at, kafka_topic, kafka_partition, kafka_offset, received_at,
-                processing_runs, vendor_runs)
-            VALUES
+                ON CONFLICT (request_id) DO NOTHING
+                RETURNING request_id),
+            d AS (DELETE FROM request_claims WHERE request_id = ANY
             """)
-        var calls = PostgresQuery(unsafeSQL: """
-            INSERT INTO vendor_calls (request_id, endpoint, attempt, started_at, duration_ms, http_status, outcome, error_code)
-            VALUES
+        q.appendRow([records.map(\.result.requestId)])
+        q.append(unsafeSQL: """
+            ),
+            q AS (
+                INSERT INTO verification_requests (
+                    request_id, journey_id, journey_created, subject, image_id_card_uri, image_best_uri,
+                    image_mobile_sdk_data_uri, requested_at, kafka_topic, kafka_partition, kafka_offset, received_at,
+                    processing_runs, vendor_runs)
+                SELECT * FROM (VALUES
             """)
-        var outbox = PostgresQuery(unsafeSQL: "INSERT INTO outbox (request_id, topic, payload) VALUES ")
-        var payloads: [String: [UInt8]] = [:]
-        var callCount = 0
-        for (n, index) in winners.enumerated() {
+        let requestTypes = [
+            "text", "text", "boolean", "text", "text", "text", "text", "timestamptz", "text", "integer", "bigint",
+            "timestamptz", "integer", "integer",
+        ]
+        for (n, index) in unique.enumerated() {
             let r = records[index]
-            let separator = n > 0 ? "," : ""
-            requests.append(unsafeSQL: separator)
-            requests.appendRow([
+            if n > 0 { q.append(unsafeSQL: ",") }
+            q.appendRow([
                 r.request.requestId, r.request.journeyId, r.journeyCreated, r.request.subject,
                 r.request.uri(.idCard), r.request.uri(.best), r.request.uri(.mobileSdkData),
                 r.request.requestedAt, r.source.topic, Int(r.source.partition), r.source.offset,
                 r.source.receivedAt, r.processingRuns, r.vendorRuns,
-            ])
-            for call in r.vendorCalls {
-                calls.append(unsafeSQL: callCount > 0 ? "," : "")
-                calls.appendRow([
-                    r.request.requestId, call.endpoint.rawValue, call.attempt, call.startedAt,
-                    call.durationMs, call.httpStatus, call.outcome.rawValue, call.errorCode,
-                ])
-                callCount += 1
+            ], types: requestTypes)
+        }
+        q.append(unsafeSQL: """
+            ) AS v (request_id, journey_id, journey_created, subject, image_id_card_uri, image_best_uri,
+                        image_mobile_sdk_data_uri, requested_at, kafka_topic, kafka_partition, kafka_offset, received_at,
+                        processing_runs, vendor_runs)
+                WHERE v.request_id IN (SELECT request_id FROM r)
+                ON CONFLICT (request_id) DO NOTHING)
+            """)
+        let calls = unique.flatMap { index in records[index].vendorCalls.map { (records[index].request.requestId, $0) } }
+        if !calls.isEmpty {
+            q.append(unsafeSQL: """
+                ,
+                c AS (
+                    INSERT INTO vendor_calls (request_id, endpoint, attempt, started_at, duration_ms, http_status, outcome, error_code)
+                    SELECT * FROM (VALUES
+                """)
+            let callTypes = ["text", "text", "integer", "timestamptz", "double precision", "integer", "text", "text"]
+            for (n, (requestId, call)) in calls.enumerated() {
+                if n > 0 { q.append(unsafeSQL: ",") }
+                q.appendRow([
+                    requestId, call.endpoint.rawValue, call.attempt, call.startedAt, call.durationMs, call.httpStatus,
+                    call.outcome.rawValue, call.errorCode,
+                ], types: callTypes)
             }
+            q.append(unsafeSQL: """
+                ) AS v (request_id, endpoint, attempt, started_at, duration_ms, http_status, outcome, error_code)
+                    WHERE v.request_id IN (SELECT request_id FROM r))
+                """)
+        }
+        q.append(unsafeSQL: """
+            ,
+            o AS (
+                INSERT INTO outbox (request_id, topic, payload)
+                SELECT * FROM (VALUES
+            """)
+        var payloads: [String: [UInt8]] = [:]
+        for (n, index) in unique.enumerated() {
+            let r = records[index]
             let payload = r.result.jsonBytes()
             payloads[r.result.requestId] = payload
-            outbox.append(unsafeSQL: separator)
-            outbox.appendRow([r.result.requestId, topic, String(decoding: payload, as: UTF8.self)])
+            if n > 0 { q.append(unsafeSQL: ",") }
+            q.appendRow([r.result.requestId, topic, String(decoding: payload, as: UTF8.self)], types: ["text", "text", "text"])
         }
-        requests.append(unsafeSQL: " ON CONFLICT (request_id) DO NOTHING")
-        try c.query(requests)
-        if callCount > 0 { try c.query(calls) }
-        outbox.append(unsafeSQL: " RETURNING id, request_id")
+        q.append(unsafeSQL: """
+            ) AS v (request_id, topic, payload)
+                WHERE v.request_id IN (SELECT request_id FROM r)
+                RETURNING id, request_id)
+            SELECT id, request_id FROM o
+            """)
+
         var entries: [String: OutboxEntry] = [:]
-        for row in try c.query(outbox) {
+        for row in try c.query(q) {
             guard let id = row.int("id"), let requestId = row.string("request_id"), let payload = payloads[requestId] else {
                 throw PostgresError(message: "outbox insert returned an unexpected row")
             }
             entries[requestId] = OutboxEntry(id: Int64(id), requestId: requestId, payload: payload)
         }
-        guard entries.count == winners.count else { throw PostgresError(message: "outbox insert returned \(entries.count) of \(winners.count) rows") }
-
         var outcomes = [SaveOutcome](repeating: .alreadyDecided, count: records.count)
-        for index in winners {
-            outcomes[index] = .saved(entries[records[index].result.requestId]!)
+        for index in unique {
+            if let entry = entries[records[index].result.requestId] { outcomes[index] = .saved(entry) }
         }
         return outcomes
     }
