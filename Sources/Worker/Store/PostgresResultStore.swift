@@ -135,19 +135,22 @@ public final class PostgresResultStore: ResultStore {
                 // A data-modifying WITH runs whether or not the outer SELECT reads it. Rows are
                 // claimed in request-id order so that two workers claiming overlapping batches
                 // take their row locks in the same order.
+                // `= ANY(array)` on the primary keys rather than a join with the unnested
+                // input, so the lookups stay index scans whatever the planner guesses about
+                // the array's length.
                 let rows = try connection.query("""
-                    WITH input AS (SELECT * FROM unnest(\(ids), \(workers)) AS t(request_id, worker)),
-                    decided AS (
-                        SELECT v.request_id FROM verification_results v JOIN input i ON v.request_id = i.request_id),
+                    WITH decided AS (
+                        SELECT request_id FROM verification_results WHERE request_id = ANY(\(ids))),
                     claim AS (
                         INSERT INTO request_claims (request_id, last_worker)
-                        SELECT request_id, worker FROM input WHERE request_id NOT IN (SELECT request_id FROM decided)
-                        ORDER BY request_id
+                        SELECT i.request_id, i.worker FROM unnest(\(ids), \(workers)) AS i(request_id, worker)
+                        WHERE i.request_id NOT IN (SELECT request_id FROM decided)
+                        ORDER BY i.request_id
                         ON CONFLICT (request_id) DO UPDATE
                             SET runs = request_claims.runs + 1, last_claimed_at = now(), last_worker = EXCLUDED.last_worker
                         RETURNING request_id, runs, vendor_runs)
                     SELECT i.request_id, d.request_id IS NOT NULL AS decided, c.runs, c.vendor_runs
-                    FROM input i
+                    FROM unnest(\(ids)) AS i(request_id)
                     LEFT JOIN decided d ON d.request_id = i.request_id
                     LEFT JOIN claim c ON c.request_id = i.request_id
                     """)
@@ -183,9 +186,9 @@ public final class PostgresResultStore: ResultStore {
                 // Counted per occurrence, so a request listed twice gains two runs.
                 try await observed { connection in
                     try connection.query("""
-                        UPDATE request_claims SET vendor_runs = vendor_runs + n.runs
-                        FROM (SELECT request_id, count(*) AS runs FROM unnest(\(ids)) AS t(request_id) GROUP BY request_id) n
-                        WHERE request_claims.request_id = n.request_id
+                        UPDATE request_claims
+                        SET vendor_runs = vendor_runs + (SELECT count(*) FROM unnest(\(ids)) AS t(id) WHERE t.id = request_claims.request_id)
+                        WHERE request_id = ANY(\(ids))
                         """)
                 }
                 for pending in batch { pending.continuation.resume() }
