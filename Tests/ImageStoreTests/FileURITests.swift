@@ -9,6 +9,7 @@ struct FileURITests {
         ("file://localhost/data/a.jpg", "/data/a.jpg"),
         ("file:///data/my%20photo.jpg", "/data/my photo.jpg"),
         ("file:///data/a..b/c.jpg", "/data/a..b/c.jpg"),
+        ("file:///data/%C3%A9t%c3%a9.jpg", "/data/été.jpg"),
     ])
     func plainAbsoluteURIsBecomeTheirPath(uri: String, path: String) {
         #expect(FileURI(uri)?.path == path)
@@ -27,6 +28,9 @@ struct FileURITests {
         "file:///data/a.jpg?version=2",
         "file:///data/a.jpg#top",
         "file:///data/%zz.jpg",  // not valid percent-encoding
+        "file:///data/a.jpg%",  // an escape cut short
+        "file:///data/a.jpg%4",
+        "file:///data/%ff%fe.jpg",  // decodes to bytes that are not UTF-8
         "http://example.com/a.jpg",
         "s3://bucket/a.jpg",
     ])
