@@ -262,7 +262,12 @@ public final class KafkaConsumer: Sendable {
             logger.warning("rd_kafka_consumer_close failed", metadata: ["error": "\(KafkaError(closeErr))"])
         }
         client.context.eventHandler.withLock { $0 = nil }
-        if destroyIsSafe {
+        // A JoinGroup response that lands while closing moves a member that read NONE above
+        // into the unsafe window too (seen under load: the test process crashed), so look again.
+        if destroyIsSafe && !destroyIsSafeNow(handle) {
+            logger.error("leaking the closed consumer handle: its first rebalance began while closing (librdkafka 2.0.2 bug)")
+            client.abandon()
+        } else if destroyIsSafe {
             client.destroy()
         } else {
             logger.error("leaking the closed consumer handle: destroying it would abort the process (librdkafka 2.0.2 bug)")
@@ -284,9 +289,7 @@ extension KafkaConsumer {
     /// Returns whether `rd_kafka_destroy` is safe afterwards.
     private func awaitFirstAssignment(_ handle: OpaquePointer) -> Bool {
         func assigned() -> Bool { client.context.hasBeenAssigned.load(ordering: .acquiring) }
-        guard usesCooperativeSticky, !assigned(),
-            rd_kafka_rebalance_protocol(handle).map({ String(cString: $0) }) == "COOPERATIVE"
-        else { return true }
+        guard !destroyIsSafeNow(handle) else { return true }
         logger.debug("closing during the first rebalance; waiting for the assignment first")
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         while !assigned() && ContinuousClock.now < deadline {
@@ -294,6 +297,20 @@ extension KafkaConsumer {
             rd_kafka_message_destroy(message)
         }
         return assigned()
+    }
+
+    /// The group's rebalance protocol as librdkafka reports it: `NONE` until the first JoinGroup
+    /// response, then `COOPERATIVE` or `EAGER`; nil once the consumer is closed.
+    public var rebalanceProtocol: String? {
+        let name: String?? = try? client.withHandle { handle in rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } }
+        return name ?? nil
+    }
+
+    /// False while the member is in the window where `rd_kafka_destroy` aborts: cooperative
+    /// protocol chosen, never assigned.
+    private func destroyIsSafeNow(_ handle: OpaquePointer) -> Bool {
+        guard usesCooperativeSticky, !client.context.hasBeenAssigned.load(ordering: .acquiring) else { return true }
+        return rd_kafka_rebalance_protocol(handle).map({ String(cString: $0) }) != "COOPERATIVE"
     }
 }
 

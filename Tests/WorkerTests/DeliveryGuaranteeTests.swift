@@ -25,7 +25,8 @@ struct DeliveryGuaranteeTests {
 
     @Test func aHangingRequestEndsAtItsDeadlineAndFreesItsKey() async throws {
         let stack = try await TestStack(partitions: 1)
-        let worker = try stack.startWorker(["WORKER_REQUEST_DEADLINE_MS": "1500"])
+        // Long enough for the request behind it to finish within its own deadline on a loaded machine.
+        let worker = try stack.startWorker(["WORKER_REQUEST_DEADLINE_MS": "4000"])
         let hang = try stack.directive(#"{"simulate":{"delayMs":20000}}"#)
         try await stack.publish(stack.request("hangs", sdk: hang), key: "customer-1")
         try await stack.publish(stack.request("behind-it"), key: "customer-1")
@@ -33,7 +34,8 @@ struct DeliveryGuaranteeTests {
         let hung = try #require(try await stack.decision("hangs"))
         #expect(hung.string("decision") == "error")
         #expect(hung.textArray("reasons") == ["deadline_exceeded"])
-        #expect(try await stack.decision("behind-it")?.string("decision") == "approved")
+        let behind = try await stack.decision("behind-it")
+        #expect(behind?.string("decision") == "approved", "\(behind?.string("decision") ?? "none") \(behind?.textArray("reasons") ?? [])")
         // The vendor call that was cut off is still on record.
         #expect(try await stack.count(
             "SELECT count(*) FROM vendor_calls WHERE request_id = 'hangs' AND endpoint = 'okayface_plus_v1'") <= 1)
@@ -133,8 +135,9 @@ struct DeliveryGuaranteeTests {
         #expect(try await stack.count("SELECT count(*) FROM outbox") == total)
         #expect(try await repeatedVendorRuns(stack) == 0)
         #expect(stack.simulator.stats().okayFaceCalls == total)
-        let keys = Set(try await stack.results(expected: total).compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } })
-        #expect(keys.count == total)
+        // Results are at least once: the second replica's start-up scan may re-publish rows the
+        // first one was still marking sent.
+        #expect(try await stack.resultKeys(expected: total).count == total)
         try await second.stop()
         await stack.close()
     }
@@ -149,8 +152,7 @@ struct DeliveryGuaranteeTests {
         for broker in 1...3 { stack.kafka.setBrokerUp(Int32(broker)) }
         for i in 20..<30 { try await stack.publish(stack.request("kd-\(i)")) }
         try await stack.waitForDecisions(30, timeout: .seconds(90))
-        let keys = Set(try await stack.results(expected: 30).compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } })
-        #expect(keys.count == 30)
+        #expect(try await stack.resultKeys(expected: 30).count == 30)
         #expect(try await stack.count("SELECT count(*) FROM outbox") == 30)
         try await worker.stop()
         await stack.close()

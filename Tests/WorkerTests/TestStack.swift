@@ -174,6 +174,18 @@ final class TestStack: Sendable {
         try await TopicReader.read(brokers: kafka.bootstrapServers, topic: Self.resultTopic, expected: expected, logger: logger)
     }
 
+    /// The distinct keys (request ids) on the results topic, read until there are `expected`
+    /// of them or `timeout` passes. Results are at least once, so a count of messages can be
+    /// reached by repeats before every request's result is there.
+    func resultKeys(expected: Int, timeout: Duration = .seconds(60)) async throws -> Set<String> {
+        let deadline = ContinuousClock.now + timeout
+        var keys = Set<String>()
+        repeat {
+            keys = Set(try await results(expected: expected).compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } })
+        } while keys.count < expected && ContinuousClock.now < deadline
+        return keys
+    }
+
     func deadLetters(expected: Int? = nil) async throws -> [KafkaMessage] {
         try await TopicReader.read(brokers: kafka.bootstrapServers, topic: Self.dlqTopic, expected: expected, logger: logger)
     }

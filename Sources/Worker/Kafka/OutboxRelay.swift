@@ -17,8 +17,13 @@ public final class OutboxRelay: ResultPublisher, Service {
     private struct State {
         /// Rows handed to the producer and not yet acknowledged; the recovery scan skips them.
         var inFlight: Set<Int64> = []
-        /// Acknowledged rows waiting for their `sent_at` update.
+        /// Acknowledged rows waiting for their `sent_at` update; they stay here until the
+        /// update has committed, so a recovery scan cannot take them for unsent meanwhile.
         var acknowledged: Set<Int64> = []
+        /// Rows marked sent since the running recovery scan began: its snapshot may still show
+        /// them unsent.
+        var markedDuringScan: Set<Int64> = []
+        var scanning = false
     }
 
     private let producer: KafkaProducer
@@ -26,6 +31,7 @@ public final class OutboxRelay: ResultPublisher, Service {
     private let topic: String
     private let recoveryInterval: Duration
     private let markInterval: Duration
+    private let fastPathGrace: Duration
     private let shutdownGrace: Duration
     private let logger: Logger
     private let state = Mutex(State())
@@ -34,13 +40,15 @@ public final class OutboxRelay: ResultPublisher, Service {
 
     public init(
         producer: KafkaProducer, pool: PostgresPool, topic: String, recoveryInterval: Duration,
-        markInterval: Duration = .milliseconds(100), shutdownGrace: Duration = .seconds(30), logger: Logger
+        markInterval: Duration = .milliseconds(100), fastPathGrace: Duration = .seconds(5),
+        shutdownGrace: Duration = .seconds(30), logger: Logger
     ) {
         self.producer = producer
         self.pool = pool
         self.topic = topic
         self.recoveryInterval = recoveryInterval
         self.markInterval = markInterval
+        self.fastPathGrace = fastPathGrace
         self.shutdownGrace = shutdownGrace
         self.logger = logger
         (work, workInput) = AsyncStream.makeStream()
@@ -83,8 +91,9 @@ public final class OutboxRelay: ResultPublisher, Service {
 
     private func claim(_ id: Int64) -> Bool {
         state.withLock { s in
-            // Acknowledged rows whose sent_at is not written yet must not go out again.
-            guard !s.acknowledged.contains(id) else { return false }
+            // Acknowledged rows whose sent_at is not written yet, or written after the scan that
+            // found them began, must not go out again.
+            guard !s.acknowledged.contains(id), !s.markedDuringScan.contains(id) else { return false }
             return s.inFlight.insert(id).inserted
         }
     }
@@ -112,18 +121,20 @@ public final class OutboxRelay: ResultPublisher, Service {
 
     /// One UPDATE for every row acknowledged since the last one.
     private func markAcknowledged() async {
-        let ids = state.withLock { s in
-            defer { s.acknowledged = [] }
-            return Array(s.acknowledged)
-        }
+        let ids = state.withLock { Array($0.acknowledged) }
         guard !ids.isEmpty else { return }
         let texts = ids.map(String.init)
         do {
             try await pool.withConnection { c in
                 try c.query("UPDATE outbox SET sent_at = now() WHERE id = ANY(\(texts)::bigint[]) AND sent_at IS NULL")
             }
+            state.withLock { s in
+                s.acknowledged.subtract(ids)
+                if s.scanning { s.markedDuringScan.formUnion(ids) }
+            }
         } catch {
             // They stay unsent and will be published again: a duplicate, never a loss.
+            state.withLock { $0.acknowledged.subtract(ids) }
             logger.warning("marking outbox rows sent failed", metadata: ["rows": "\(ids.count)", "error": "\(error)"])
         }
     }
@@ -135,8 +146,22 @@ public final class OutboxRelay: ResultPublisher, Service {
         }
     }
 
-    /// Publishes rows left unsent, oldest first, in pages.
+    /// Publishes rows left unsent, oldest first, in pages. Rows younger than `fastPathGrace`
+    /// are left to the fast path of the worker that wrote them, which publishes them from
+    /// memory right after their commit; scanning them too published most of them twice when
+    /// the scan ran during a burst of decisions (seen in the test suite under load).
     func recover() async {
+        state.withLock { s in
+            s.scanning = true
+            s.markedDuringScan = []
+        }
+        defer {
+            state.withLock { s in
+                s.scanning = false
+                s.markedDuringScan = []
+            }
+        }
+        let graceSeconds = Double(fastPathGrace.components.seconds) + Double(fastPathGrace.components.attoseconds) / 1e18
         var afterId: Int64 = 0
         while !Task.isCancelled {
             let page: [OutboxEntry]
@@ -146,6 +171,7 @@ public final class OutboxRelay: ResultPublisher, Service {
                     try c.query("""
                         SELECT id, request_id, payload FROM outbox
                         WHERE sent_at IS NULL AND id > \(after)
+                          AND created_at < now() - make_interval(secs => \(graceSeconds))
                         ORDER BY id LIMIT 500
                         """).compactMap { row in
                         guard let id = row.int("id"), let requestId = row.string("request_id"),

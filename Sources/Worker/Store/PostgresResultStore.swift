@@ -130,48 +130,31 @@ public final class PostgresResultStore: ResultStore {
         let ids = batch.map(\.requestId)
         let workers = batch.map(\.worker)
         do {
-            let outcomes = try await observed { connection in
-                // One round trip: the dedupe check, and the claim only where there is no decision.
-                // A data-modifying WITH runs whether or not the outer SELECT reads it. Rows are
+            let claimed = try await observed { connection in
+                // One round trip: the dedupe check, and the claim only where there is no
+                // decision. A request left out of the answer has a decision already. Rows are
                 // claimed in request-id order so that two workers claiming overlapping batches
-                // take their row locks in the same order.
-                // `= ANY(array)` on the primary keys rather than a join with the unnested
-                // input, so the lookups stay index scans whatever the planner guesses about
-                // the array's length.
+                // take their row locks in the same order. One plain INSERT … SELECT rather than
+                // a WITH of three parts: at a statement per request (low load), planning was
+                // most of PostgreSQL's CPU (docs/benchmarks.md).
                 let rows = try connection.query("""
-                    WITH decided AS (
-                        SELECT request_id FROM verification_results WHERE request_id = ANY(\(ids))),
-                    claim AS (
-                        INSERT INTO request_claims (request_id, last_worker)
-                        SELECT i.request_id, i.worker FROM unnest(\(ids), \(workers)) AS i(request_id, worker)
-                        WHERE i.request_id NOT IN (SELECT request_id FROM decided)
-                        ORDER BY i.request_id
-                        ON CONFLICT (request_id) DO UPDATE
-                            SET runs = request_claims.runs + 1, last_claimed_at = now(), last_worker = EXCLUDED.last_worker
-                        RETURNING request_id, runs, vendor_runs)
-                    SELECT i.request_id, d.request_id IS NOT NULL AS decided, c.runs, c.vendor_runs
-                    FROM unnest(\(ids)) AS i(request_id)
-                    LEFT JOIN decided d ON d.request_id = i.request_id
-                    LEFT JOIN claim c ON c.request_id = i.request_id
+                    INSERT INTO request_claims (request_id, last_worker)
+                    SELECT i.request_id, i.worker FROM unnest(\(ids), \(workers)) AS i(request_id, worker)
+                    WHERE NOT EXISTS (SELECT 1 FROM verification_results v WHERE v.request_id = i.request_id)
+                    ORDER BY i.request_id
+                    ON CONFLICT (request_id) DO UPDATE
+                        SET runs = request_claims.runs + 1, last_claimed_at = now(), last_worker = EXCLUDED.last_worker
+                    RETURNING request_id, runs, vendor_runs
                     """)
-                var outcomes: [String: ClaimOutcome] = [:]
+                var claimed: [String: ClaimOutcome] = [:]
                 for row in rows {
-                    guard let id = row.string("request_id") else { continue }
-                    if row.bool("decided") == true {
-                        outcomes[id] = .alreadyDecided
-                    } else if let runs = row.int("runs"), let vendorRuns = row.int("vendor_runs") {
-                        outcomes[id] = .claimed(runs: runs, earlierVendorRuns: vendorRuns)
-                    }
+                    guard let id = row.string("request_id"), let runs = row.int("runs"), let vendorRuns = row.int("vendor_runs")
+                    else { throw PostgresError(message: "claim returned an incomplete row") }
+                    claimed[id] = .claimed(runs: runs, earlierVendorRuns: vendorRuns)
                 }
-                return outcomes
+                return claimed
             }
-            for pending in batch {
-                if let outcome = outcomes[pending.requestId] {
-                    pending.continuation.resume(returning: outcome)
-                } else {
-                    pending.continuation.resume(throwing: PostgresError(message: "claim returned no row"))
-                }
-            }
+            for pending in batch { pending.continuation.resume(returning: claimed[pending.requestId] ?? .alreadyDecided) }
         } catch {
             for pending in batch { pending.continuation.resume(throwing: error) }
         }
