@@ -61,7 +61,7 @@ public struct BenchReport: Sendable {
     }
     public var endToEnd: Spread { Spread(requests.compactMap(\.endToEndMs)) }
     /// The requests published between 10% and 90% of the publishing span: latency without the
-    /// start-up (first fetches, connections, JIT-free but cold caches) and the tail of the run.
+    /// start-up (the first fetches and connections) and the tail of the run.
     /// Meaningful for paced runs (`--rate`); unpaced runs publish everything in a second or two.
     public var steadyRequests: [BenchRequest] {
         let times = requests.map(\.publishedAt).sorted()
