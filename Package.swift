@@ -79,6 +79,12 @@ let package = Package(
             name: "okayface-worker",
             dependencies: ["Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The external-input parsers as libFuzzer targets (scripts/fuzz); an ordinary build
+        // replays the corpus in fuzz/ through them.
+        .executableTarget(
+            name: "okayface-fuzz",
+            dependencies: ["Verification", "OkayFace"]
+        ),
         .executableTarget(
             name: "okayface-dev",
             dependencies: ["DevTools", "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")]

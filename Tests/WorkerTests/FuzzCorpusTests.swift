@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+/// The fuzz corpus in the repository (fuzz/corpus/, seeds and any crash inputs kept after a
+/// fix) replayed through the parsers by an ordinary build of `okayface-fuzz`: every input must
+/// go through without a crash or a broken invariant. `scripts/fuzz` runs the same targets
+/// under libFuzzer.
+struct FuzzCorpusTests {
+    @Test(arguments: ["request-decoder", "vendor-response"])
+    func theCorpusReplaysWithoutACrash(target: String) throws {
+        let binary = URL(fileURLWithPath: CrashRecoveryTests.binary).deletingLastPathComponent()
+            .appendingPathComponent("okayface-fuzz").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            Issue.record("no okayface-fuzz binary at \(binary): build first, or set OKAYFACE_TEST_BIN")
+            return
+        }
+        let corpus = TestStack.root + "/fuzz/corpus/" + target
+        let files = try FileManager.default.contentsOfDirectory(atPath: corpus)
+        #expect(files.count >= 5, "the corpus of \(target) should hold its seeds")
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [target, corpus]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("\(target): \(files.count) inputs replayed, no crash"), "\(text)")
+    }
+}
