@@ -83,7 +83,7 @@ let package = Package(
         // replays the corpus in fuzz/ through them.
         .executableTarget(
             name: "okayface-fuzz",
-            dependencies: ["Verification", "OkayFace"]
+            dependencies: ["Verification", "OkayFace", "ImageStore"]
         ),
         .executableTarget(
             name: "okayface-dev",

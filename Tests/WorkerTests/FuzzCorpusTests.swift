@@ -6,7 +6,7 @@ import Testing
 /// go through without a crash or a broken invariant. `scripts/fuzz` runs the same targets
 /// under libFuzzer.
 struct FuzzCorpusTests {
-    @Test(arguments: ["request-decoder", "vendor-response"])
+    @Test(arguments: ["request-decoder", "vendor-response", "uri-policy"])
     func theCorpusReplaysWithoutACrash(target: String) throws {
         let binary = URL(fileURLWithPath: CrashRecoveryTests.binary).deletingLastPathComponent()
             .appendingPathComponent("okayface-fuzz").path
