@@ -8,10 +8,12 @@ import Synchronization
 /// results and dead-letter topics.
 public enum TopicReader {
     /// Returns the messages from the beginning to the end of the topic (its high watermarks
-    /// when the read started), or until `expected` arrived, or — should the watermarks not be
-    /// available — until nothing new came for `idle`; within `timeout` at most.
+    /// when the read started), or until `expected` arrived, or until messages with
+    /// `expectedKeys` distinct keys arrived (repeats of a key do not count: results are at
+    /// least once), or — should the watermarks not be available — until nothing new came for
+    /// `idle`; within `timeout` at most.
     public static func read(
-        brokers: String, topic: String, expected: Int? = nil, idle: Duration = .seconds(2),
+        brokers: String, topic: String, expected: Int? = nil, expectedKeys: Int? = nil, idle: Duration = .seconds(2),
         timeout: Duration = .seconds(60), logger: Logger
     ) async throws -> [KafkaMessage] {
         let consumer = try observer(brokers: brokers, topic: topic, logger: logger)
@@ -19,6 +21,7 @@ public enum TopicReader {
 
         struct Seen {
             var messages: [KafkaMessage] = []
+            var keys = Set<[UInt8]>()
             var assigned = false
             var lastActivity = ContinuousClock.now
         }
@@ -26,7 +29,11 @@ public enum TopicReader {
         consumer.start { event in
             switch event {
             case .message(let m):
-                seen.withLock { $0.messages.append(m); $0.lastActivity = .now }
+                seen.withLock { s in
+                    s.messages.append(m)
+                    if let key = m.key { s.keys.insert(key) }
+                    s.lastActivity = .now
+                }
             case .partitionsAssigned:
                 seen.withLock { $0.assigned = true; $0.lastActivity = .now }
             default:
@@ -43,6 +50,7 @@ public enum TopicReader {
                 })
             }
             let done = seen.withLock { s in
+                if let expectedKeys { return s.keys.count >= expectedKeys }
                 if let expected { return s.messages.count >= expected }
                 if let ends {
                     var last: [Int32: Int64] = [:]

@@ -175,15 +175,12 @@ final class TestStack: Sendable {
     }
 
     /// The distinct keys (request ids) on the results topic, read until there are `expected`
-    /// of them or `timeout` passes. Results are at least once, so a count of messages can be
-    /// reached by repeats before every request's result is there.
-    func resultKeys(expected: Int, timeout: Duration = .seconds(60)) async throws -> Set<String> {
-        let deadline = ContinuousClock.now + timeout
-        var keys = Set<String>()
-        repeat {
-            keys = Set(try await results(expected: expected).compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } })
-        } while keys.count < expected && ContinuousClock.now < deadline
-        return keys
+    /// of them. Results are at least once, so a count of messages can be reached by repeats
+    /// before every request's result is there.
+    func resultKeys(expected: Int) async throws -> Set<String> {
+        let messages = try await TopicReader.read(
+            brokers: kafka.bootstrapServers, topic: Self.resultTopic, expectedKeys: expected, logger: logger)
+        return Set(messages.compactMap { $0.key.map { String(decoding: $0, as: UTF8.self) } })
     }
 
     func deadLetters(expected: Int? = nil) async throws -> [KafkaMessage] {
