@@ -191,6 +191,33 @@ final class TestStack: Sendable {
         try await query("SELECT * FROM verification_results WHERE request_id = \(requestId)").first
     }
 
+    /// What explains extra vendor calls, for a failing test's message: the journeys the
+    /// simulator answered more than once with the worker's rows for them (request, vendor
+    /// runs, attempts), and where the worker logs were copied for a look afterwards.
+    func vendorCallDiagnosis(logs: [String] = []) async -> String {
+        let repeated = simulator.stats().callsPerJourney.filter { $0.value > 1 }
+        var lines = ["journeys answered more than once: \(repeated.count)"]
+        for (journey, calls) in repeated.sorted(by: { $0.key < $1.key }).prefix(10) {
+            let rows: [PostgresRow] = (try? await query("""
+                SELECT q.request_id, q.processing_runs, q.vendor_runs, r.attempts,
+                       (SELECT string_agg(c.attempt || ':' || c.outcome || ':' || coalesce(c.http_status::text, '-'), ' ')
+                        FROM vendor_calls c WHERE c.request_id = q.request_id AND c.endpoint = 'okayface_plus_v1') AS calls
+                FROM verification_requests q JOIN verification_results r USING (request_id)
+                WHERE q.journey_id = \(journey)
+                """)).map { Array($0) } ?? []
+            let described = rows.map { row in
+                "\(row.string("request_id") ?? "?") runs \(row.int("processing_runs") ?? -1) vendorRuns \(row.int("vendor_runs") ?? -1) attempts \(row.int("attempts") ?? -1) calls [\(row.string("calls") ?? "")]"
+            }
+            lines.append("  \(journey): simulator \(calls) calls; worker: \(described.joined(separator: "; "))")
+        }
+        let keep = "/tmp/okayface-test-logs-\(ProcessInfo.processInfo.processIdentifier)-\(Int(Date().timeIntervalSince1970))"
+        if !logs.isEmpty, (try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)) != nil {
+            for log in logs { try? FileManager.default.copyItem(atPath: log, toPath: keep + "/" + (log as NSString).lastPathComponent) }
+            lines.append("worker logs kept in \(keep)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     func close() async {
         await simulator.stop()
         producer.close()
