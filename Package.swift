@@ -41,14 +41,15 @@ let package = Package(
         .target(
             name: "Verification",
             dependencies: [
-                "OkayFace", "Payload", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                "OkayFace", "Payload", "Digest", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]),
         // An adapter: implements the domain's ImageSource port.
         .target(name: "ImageStore", dependencies: ["Verification", "Payload", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Worker",
             dependencies: [
-                "Verification", "OkayFace", "ImageStore", "Kafka", "Postgres", "HTTPClient",
+                "Verification", "OkayFace", "ImageStore", "Kafka", "Postgres", "HTTPClient", "Payload",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

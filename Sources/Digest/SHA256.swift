@@ -34,10 +34,15 @@ public struct SHA256: Sendable {
 
     /// Lower-case hex of the digest of `bytes`.
     public static func hex(_ bytes: some Collection<UInt8>) -> String {
+        hexEncoded(digest(bytes))
+    }
+
+    /// Lower-case hex of `digest` as it is (no hashing), e.g. of ``finalize()``'s result.
+    public static func hexEncoded(_ digest: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in digest(bytes) {
+        text.reserveCapacity(digest.count * 2)
+        for byte in digest {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0F)])
         }

@@ -1,4 +1,7 @@
 import CCurl
+#if canImport(Glibc)
+import Glibc
+#endif
 import Payload
 import Synchronization
 
@@ -27,12 +30,21 @@ final class CurlTransfer: @unchecked Sendable {
     private var responseHeaders: [HTTPHeader] = []
     private var body: [UInt8] = []
     private var exceededLimit = false
+    private let bodyStream: (any HTTPBodyStream)?
+    /// Whether this response's body goes to `bodyStream` (a 2xx); decided at its first byte.
+    private var streamsBody: Bool?
+    private var stoppedByReceiver = false
+    private let addressCheck: (@Sendable ([UInt8]) -> String?)?
+    /// Why the last address was refused, for the error when no connection was made.
+    private var addressRefusal: String?
     private let cancelRequested = Mutex(false)
 
     /// Configures `easy` for `request`; on failure the caller still owns `easy`.
     init(request: HTTPRequest, easy: CurlEasy) throws(HTTPClientError) {
         self.easy = easy
         self.maxResponseBytes = request.maxResponseBytes
+        self.bodyStream = request.bodyStream
+        self.addressCheck = request.addressCheck
         self.logDescription = "\(request.method) \(Self.redacted(request.url))"
         do {
             try configure(request)
@@ -86,9 +98,11 @@ final class CurlTransfer: @unchecked Sendable {
             _ = okf_easy_getinfo_long(easy.handle, CURLINFO_RESPONSE_CODE, &status)
             return .success(HTTPResponse(status: status, headers: responseHeaders, body: body))
         }
+        if stoppedByReceiver { return .failure(.stoppedByReceiver) }
         if exceededLimit || code == CURLE_FILESIZE_EXCEEDED {
             return .failure(.responseTooLarge)
         }
+        if code == CURLE_COULDNT_CONNECT, let addressRefusal { return .failure(.addressRefused(addressRefusal)) }
         if let failure = fileReaders.lazy.compactMap(\.failure).first {
             return .failure(.transport(code: Int32(truncatingIfNeeded: code.rawValue), message: failure))
         }
@@ -96,6 +110,8 @@ final class CurlTransfer: @unchecked Sendable {
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             return .failure(.timedOut)
+        case CURLE_PEER_FAILED_VERIFICATION:
+            return .failure(.untrustedCertificate(message))
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return .failure(.connectFailed(message))
         default:
@@ -107,12 +123,61 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Returns false to make libcurl abort the transfer once the limit is passed.
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if let bodyStream {
+            if streamsBody == nil {
+                var status = 0
+                _ = okf_easy_getinfo_long(easy.handle, CURLINFO_RESPONSE_CODE, &status)
+                streamsBody = (200..<300).contains(status)
+            }
+            if streamsBody == true {
+                guard bodyStream.receive(bytes) else {
+                    stoppedByReceiver = true
+                    return false
+                }
+                return true
+            }
+            // An error status: keep the start of its body for the caller's message.
+            let room = min(maxResponseBytes ?? Self.errorBodyLimit, Self.errorBodyLimit) - body.count
+            if room > 0 { body.append(contentsOf: bytes.prefix(room)) }
+            return true
+        }
         if let maxResponseBytes, body.count + bytes.count > maxResponseBytes {
             exceededLimit = true
             return false
         }
         body.append(contentsOf: bytes)
         return true
+    }
+
+    /// How much of an error response's body is kept when the 2xx body would be streamed.
+    static let errorBodyLimit = 64 * 1024
+
+    /// Opens the socket for a connection to `address` once the request's `addressCheck`
+    /// accepts it; `CURL_SOCKET_BAD` makes libcurl try the next address or give up.
+    fileprivate func openSocket(_ address: UnsafeMutablePointer<curl_sockaddr>) -> curl_socket_t {
+        let family = address.pointee.family
+        if let addressCheck {
+            // `addr` is the head of a larger storage (an IPv6 address does not fit in a
+            // `sockaddr`): read through the original pointer, never a copy.
+            let storage = UnsafeRawPointer(address) + MemoryLayout<curl_sockaddr>.offset(of: \.addr)!
+            let bytes: [UInt8]
+            switch family {
+            case AF_INET:
+                var v4 = storage.loadUnaligned(as: sockaddr_in.self).sin_addr
+                bytes = withUnsafeBytes(of: &v4) { Array($0) }
+            case AF_INET6:
+                var v6 = storage.loadUnaligned(as: sockaddr_in6.self).sin6_addr
+                bytes = withUnsafeBytes(of: &v6) { Array($0) }
+            default:
+                addressRefusal = "address family \(family) not supported"
+                return CURL_SOCKET_BAD
+            }
+            if let refusal = addressCheck(bytes) {
+                addressRefusal = refusal
+                return CURL_SOCKET_BAD
+            }
+        }
+        return socket(family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.protocol)
     }
 
     fileprivate func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
@@ -138,8 +203,16 @@ final class CurlTransfer: @unchecked Sendable {
         // Signals are process-wide; with many threads libcurl must not use them for timeouts.
         try check(okf_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
         try check(okf_easy_setopt_ptr(handle, CURLOPT_URL, request.url))
-        try check(okf_easy_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
-        try check(okf_easy_setopt_ptr(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
+        try check(okf_easy_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, request.protocols))
+        try check(okf_easy_setopt_ptr(handle, CURLOPT_REDIR_PROTOCOLS_STR, request.protocols))
+        if let caFile = request.caFile { try check(okf_easy_setopt_ptr(handle, CURLOPT_CAINFO, caFile)) }
+        if !request.useProxyFromEnvironment { try check(okf_easy_setopt_ptr(handle, CURLOPT_PROXY, "")) }
+        if let sigV4 = request.awsSigV4 {
+            try check(okf_easy_setopt_ptr(handle, CURLOPT_AWS_SIGV4, sigV4.curlParameter))
+            // Separate options, not "user:password": either may contain a colon.
+            try check(okf_easy_setopt_ptr(handle, CURLOPT_USERNAME, sigV4.accessKeyId))
+            try check(okf_easy_setopt_ptr(handle, CURLOPT_PASSWORD, sigV4.secretAccessKey))
+        }
         try check(okf_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, request.timeout.curlMilliseconds))
         try check(okf_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.curlMilliseconds))
         try check(okf_easy_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1))
@@ -168,6 +241,13 @@ final class CurlTransfer: @unchecked Sendable {
             return length
         })
         try check(okf_easy_setopt_ptr(handle, CURLOPT_HEADERDATA, userdata))
+        if addressCheck != nil {
+            try check(okf_easy_setopt_opensocket(handle) { userdata, _, address in
+                guard let userdata, let address else { return CURL_SOCKET_BAD }
+                return Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue().openSocket(address)
+            })
+            try check(okf_easy_setopt_ptr(handle, CURLOPT_OPENSOCKETDATA, userdata))
+        }
 
         try configureMethodAndBody(request)
         try configureHeaders(request)

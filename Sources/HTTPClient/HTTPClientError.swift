@@ -11,6 +11,13 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible, Equatable
     case cancelled
     /// The client was shut down before the transfer finished.
     case shutDown
+    /// Every address the host resolved to was refused by the request's `addressCheck`; the
+    /// reason given for the last one.
+    case addressRefused(String)
+    /// The request's ``HTTPBodyStream`` refused a chunk.
+    case stoppedByReceiver
+    /// The server's TLS certificate could not be verified.
+    case untrustedCertificate(String)
     /// Any other libcurl failure, with its `CURLcode` and message.
     case transport(code: Int32, message: String)
 
@@ -21,6 +28,9 @@ public enum HTTPClientError: Error, Sendable, CustomStringConvertible, Equatable
         case .responseTooLarge: "HTTP response exceeded the size limit"
         case .cancelled: "HTTP request cancelled"
         case .shutDown: "HTTP client is shut down"
+        case .addressRefused(let reason): "HTTP connection refused by policy: \(reason)"
+        case .stoppedByReceiver: "HTTP transfer stopped by its body receiver"
+        case .untrustedCertificate(let message): "HTTPS certificate not trusted: \(message)"
         case .transport(let code, let message): "HTTP transport error \(code): \(message)"
         }
     }

@@ -20,6 +20,22 @@ public struct HTTPRequest: Sendable {
     /// bytes than this arrive (checked while streaming, not after buffering everything).
     public var maxResponseBytes: Int?
     public var followRedirects: Bool
+    /// Where a 2xx body goes; nil: into ``HTTPResponse/body``.
+    public var bodyStream: (any HTTPBodyStream)?
+    /// Signs the request for AWS (S3) with libcurl's SigV4.
+    public var awsSigV4: AWSSigV4?
+    /// A PEM file of the certificate authorities to trust instead of the system's.
+    public var caFile: String?
+    /// The URL schemes this request may use (libcurl's `CURLOPT_PROTOCOLS_STR`).
+    public var protocols: String
+    /// False ignores `http_proxy` and friends: the connection goes to the URL's host itself.
+    public var useProxyFromEnvironment: Bool
+    /// Asked before each connection with the address libcurl is about to connect to (4 or
+    /// 16 bytes, network order); a non-nil answer refuses that address, and a transfer left
+    /// with no address fails with ``HTTPClientError/addressRefused(_:)``. Runs on the loop
+    /// thread: keep it quick. The check sees exactly the address that is connected, so a
+    /// name cannot resolve to one address for the check and another for the connection.
+    public var addressCheck: (@Sendable ([UInt8]) -> String?)?
 
     public init(
         method: String = "GET",
@@ -29,7 +45,13 @@ public struct HTTPRequest: Sendable {
         timeout: Duration = .seconds(30),
         connectTimeout: Duration = .seconds(10),
         maxResponseBytes: Int? = nil,
-        followRedirects: Bool = false
+        followRedirects: Bool = false,
+        bodyStream: (any HTTPBodyStream)? = nil,
+        awsSigV4: AWSSigV4? = nil,
+        caFile: String? = nil,
+        protocols: String = "http,https",
+        useProxyFromEnvironment: Bool = true,
+        addressCheck: (@Sendable ([UInt8]) -> String?)? = nil
     ) {
         self.method = method
         self.url = url
@@ -39,5 +61,11 @@ public struct HTTPRequest: Sendable {
         self.connectTimeout = connectTimeout
         self.maxResponseBytes = maxResponseBytes
         self.followRedirects = followRedirects
+        self.bodyStream = bodyStream
+        self.awsSigV4 = awsSigV4
+        self.caFile = caFile
+        self.protocols = protocols
+        self.useProxyFromEnvironment = useProxyFromEnvironment
+        self.addressCheck = addressCheck
     }
 }

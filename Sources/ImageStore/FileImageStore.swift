@@ -9,7 +9,7 @@ import Verification
 /// Two checks guard the allow-list: the URI must start with an allowed prefix, and the file's
 /// real path (symlinks resolved) must still lie under the real path of that prefix, so a
 /// symlink inside an allowed folder cannot point out of it.
-public struct FileImageStore: ImageSource {
+public struct FileImageStore: Sendable {
     public var allowList: ImageAllowList
     public var logger: Logger
 
@@ -20,7 +20,7 @@ public struct FileImageStore: ImageSource {
 
     /// Opens the file instead of reading it: the bytes are read only while the vendor call
     /// sends them, so a request in flight holds a descriptor rather than the image.
-    public func load(_ uri: String, maxBytes: Int) async throws(ImageLoadFailure) -> ImagePayload {
+    public func load(_ uri: String, limits: ImageLimits) throws(ImageLoadFailure) -> ImagePayload {
         guard uri.hasPrefix("file://") else {
             throw .forbidden("scheme not supported")
         }
@@ -33,7 +33,9 @@ public struct FileImageStore: ImageSource {
         let realRoot = Self.realPath(root.path) ?? root.path
         let rootWithSlash = realRoot.hasSuffix("/") ? realRoot : realRoot + "/"
         guard realFile.hasPrefix(rootWithSlash) else { throw .forbidden("resolves outside IMAGE_ALLOWED_PREFIXES") }
-        return .file(try Self.open(realFile, maxBytes: maxBytes))
+        let opened = try Self.open(realFile, maxBytes: limits.maxImageBytes)
+        guard limits.requestBudget.take(opened.byteCount) else { throw .requestTooLarge }
+        return .file(opened)
     }
 
     static func realPath(_ path: String) -> String? {
@@ -52,7 +54,7 @@ public struct FileImageStore: ImageSource {
             switch error {
             case .cannotOpen(let reason): throw .unavailable("cannot open: \(reason)")
             case .notRegularFile: throw .unavailable("not a regular file")
-            case .readFailed(let reason): throw .unavailable("read failed: \(reason)")
+            case .readFailed(let reason), .writeFailed(let reason): throw .unavailable("read failed: \(reason)")
             }
         }
         if file.byteCount > maxBytes { throw .tooLarge }

@@ -20,6 +20,8 @@ public final class ReadOnlyFile: Sendable {
         case cannotOpen(String)
         case notRegularFile
         case readFailed(String)
+        /// Only for a ``SpoolFile`` being filled.
+        case writeFailed(String)
     }
 
     private let descriptor: Int32
@@ -38,6 +40,12 @@ public final class ReadOnlyFile: Sendable {
         }
         descriptor = fd
         byteCount = Int(info.st_size)
+    }
+
+    /// Takes over an open descriptor whose content is complete (a finished ``SpoolFile``).
+    init(adopting descriptor: Int32, byteCount: Int) {
+        self.descriptor = descriptor
+        self.byteCount = byteCount
     }
 
     deinit {
@@ -76,7 +84,7 @@ public final class ReadOnlyFile: Sendable {
         return bytes
     }
 
-    private static func errnoText() -> String {
+    static func errnoText() -> String {
         String(cString: strerror(errno))
     }
 }

@@ -35,6 +35,11 @@ public struct WorkerApplication: Sendable {
         let http = HTTPClient(
             configuration: .init(maxConnectionsPerHost: max(64, c.maxInFlight), maxTotalConnections: max(256, c.maxInFlight + 16)),
             logger: logger)
+        // The image fetches' own client: its connections were all opened through the address
+        // check, and an image server cannot hold the vendor's connections.
+        let imageHTTP = HTTPClient(
+            configuration: .init(maxConnectionsPerHost: max(16, c.maxInFlight), maxTotalConnections: max(64, 3 * c.maxInFlight)),
+            logger: logger)
         let pool = PostgresPool(url: c.databaseURL, size: c.databasePoolSize, logger: logger)
         let producer = try KafkaProducer(properties: c.producerProperties, logger: logger)
         let consumer = try KafkaConsumer(properties: c.consumerProperties, topics: [c.kafka.requestTopic], logger: logger)
@@ -42,6 +47,7 @@ public struct WorkerApplication: Sendable {
             producer.close()
             pool.close()
             http.shutdown()
+            imageHTTP.shutdown()
         }
 
         let database = DatabaseHealth(logger: logger)
@@ -53,7 +59,10 @@ public struct WorkerApplication: Sendable {
             shutdownGrace: c.shutdownGrace, logger: logger)
         let pipeline = VerificationPipeline(
             vendor: OkayFaceClient(configuration: c.okayFace, http: http, logger: logger),
-            images: FileImageStore(allowList: c.imageAllowList, logger: logger),
+            images: ImageSources(
+                files: FileImageStore(allowList: c.imageAllowList, logger: logger),
+                remote: RemoteImageStore(
+                    allowList: c.imageAllowList, configuration: c.remoteImages, client: imageHTTP, logger: logger)),
             store: store,
             deadLetters: KafkaDeadLetterSink(producer: producer, topic: c.kafka.dlqTopic),
             publisher: relay,

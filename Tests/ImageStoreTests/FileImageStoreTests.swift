@@ -35,14 +35,16 @@ private struct Fixture {
         store = FileImageStore(allowList: allowList, logger: Logger(label: "image-store-test"))
     }
 
-    func load(_ uri: String, maxBytes: Int = 1 << 20) async throws(ImageLoadFailure) -> ImagePayload {
-        try await store.load(uri, maxBytes: maxBytes)
+    func load(
+        _ uri: String, maxBytes: Int = 1 << 20, budget: ByteBudget = ByteBudget(bytes: 1 << 30)
+    ) throws(ImageLoadFailure) -> ImagePayload {
+        try store.load(uri, limits: ImageLimits(maxImageBytes: maxBytes, requestBudget: budget))
     }
 
     /// The failure's case, without its message; nil when the load succeeded.
-    func failure(_ uri: String, maxBytes: Int = 1 << 20) async -> String? {
+    func failure(_ uri: String, maxBytes: Int = 1 << 20, budget: ByteBudget = ByteBudget(bytes: 1 << 30)) async -> String? {
         do {
-            _ = try await load(uri, maxBytes: maxBytes)
+            _ = try load(uri, maxBytes: maxBytes, budget: budget)
             return nil
         } catch {
             return switch error {
@@ -50,6 +52,7 @@ private struct Fixture {
             case .unavailable: "unavailable"
             case .invalid: "invalid"
             case .tooLarge: "tooLarge"
+            case .requestTooLarge: "requestTooLarge"
             }
         }
     }
@@ -71,7 +74,7 @@ private func contents(_ payload: ImagePayload) throws -> [UInt8] {
 struct FileImageStoreTests {
     @Test func allowedImageIsAnOpenedFileNotBytes() async throws {
         try await withFixture { fixture in
-            let payload = try await fixture.load("file://\(fixture.allowed)/face.jpg")
+            let payload = try fixture.load("file://\(fixture.allowed)/face.jpg")
             guard case .file(let file) = payload else {
                 Issue.record("expected a file payload")
                 return
@@ -85,7 +88,7 @@ struct FileImageStoreTests {
 
     @Test func prefixThatIsASymlinkCoversItsTarget() async throws {
         try await withFixture { fixture in
-            let payload = try await fixture.load("file://\(fixture.folder)/link-root/face.jpg")
+            let payload = try fixture.load("file://\(fixture.folder)/link-root/face.jpg")
             #expect(try contents(payload) == Fixture.face)
         }
     }
@@ -93,7 +96,7 @@ struct FileImageStoreTests {
     @Test func symlinkStayingInsideTheFolderIsFollowed() async throws {
         try await withFixture { fixture in
             try FileManager.default.createSymbolicLink(atPath: fixture.allowed + "/alias.jpg", withDestinationPath: "face.jpg")
-            #expect(try contents(try await fixture.load("file://\(fixture.allowed)/alias.jpg")) == Fixture.face)
+            #expect(try contents(try fixture.load("file://\(fixture.allowed)/alias.jpg")) == Fixture.face)
         }
     }
 
@@ -155,6 +158,20 @@ struct FileImageStoreTests {
         }
     }
 
+    /// The three images of a request draw on one budget: the file that does not fit is
+    /// refused as the request's excess, and the budget keeps what the others took.
+    @Test func requestBudgetIsSharedAndTakenOnlyOnSuccess() async throws {
+        try await withFixture { fixture in
+            let uri = "file://\(fixture.allowed)/face.jpg"
+            let budget = ByteBudget(bytes: Fixture.face.count * 2 + 10)
+            #expect(await fixture.failure(uri, budget: budget) == nil)
+            #expect(await fixture.failure(uri, budget: budget) == nil)
+            #expect(budget.available == 10)
+            #expect(await fixture.failure(uri, budget: budget) == "requestTooLarge")
+            #expect(budget.available == 10)
+        }
+    }
+
     /// A sparse 64 GiB file: refused from its size alone, at once, without a byte read.
     @Test func hugeFileIsRefusedWithoutReadingIt() async throws {
         try await withFixture { fixture in
@@ -170,13 +187,13 @@ struct FileImageStoreTests {
     @Test func payloadKeepsTheFileOpenUntilReleasedAndSurvivesItsDeletion() async throws {
         try await withFixture { fixture in
             let path = fixture.allowed + "/face.jpg"
-            var payload: ImagePayload? = try await fixture.load("file://\(path)")
+            var payload: ImagePayload? = try fixture.load("file://\(path)")
             if let open = openDescriptorCount(for: path) { #expect(open == 1) }
             payload = nil
             if let open = openDescriptorCount(for: path) { #expect(open == 0) }
 
             // Deleted after loading: the payload still holds every byte.
-            payload = try await fixture.load("file://\(path)")
+            payload = try fixture.load("file://\(path)")
             try FileManager.default.removeItem(atPath: path)
             #expect(try contents(try #require(payload)) == Fixture.face)
         }

@@ -42,6 +42,8 @@ public enum RequestDecoder {
             images[role] = try requiredString(imageObject, role.rawValue, maxLength: maxURILength, path: "images.")
         }
 
+        let digests = try imageDigests(object["imageSha256"])
+
         let subject = try optionalString(object, "subject", maxLength: maxSubjectLength)
         var requestedAt: Date?
         if let text = try optionalString(object, "requestedAt", maxLength: 64) {
@@ -51,7 +53,28 @@ public enum RequestDecoder {
             requestedAt = date
         }
         return VerificationRequested(
-            requestId: requestId, journeyId: journeyId, images: images, subject: subject, requestedAt: requestedAt)
+            requestId: requestId, journeyId: journeyId, images: images, imageSHA256: digests, subject: subject,
+            requestedAt: requestedAt)
+    }
+
+    /// `imageSha256`: optional, an object from image roles to 64 hex digits. Unlike elsewhere,
+    /// an unknown key is refused: a misspelt role would silently skip the check it asks for.
+    private static func imageDigests(_ raw: Any?) throws(InvalidRequest) -> [ImageRole: String] {
+        guard let raw, !(raw is NSNull) else { return [:] }
+        guard let object = raw as? [String: Any] else { throw InvalidRequest(.invalidField, "imageSha256 must be an object") }
+        var digests: [ImageRole: String] = [:]
+        for key in object.keys.sorted() {
+            guard let role = ImageRole(rawValue: key) else {
+                throw InvalidRequest(.invalidField, "imageSha256 has an unknown key (expected idCard, best, mobileSdkData)")
+            }
+            guard let text = try optionalString(object, key, maxLength: 64, path: "imageSha256.") else { continue }
+            let hex = text.lowercased()
+            guard hex.utf8.count == 64, hex.utf8.allSatisfy({ isLowerHexDigit($0) }) else {
+                throw InvalidRequest(.invalidField, "imageSha256.\(key) must be 64 hexadecimal digits")
+            }
+            digests[role] = hex
+        }
+        return digests
     }
 
     private static func requiredString(
@@ -79,6 +102,10 @@ public enum RequestDecoder {
             throw InvalidRequest(.invalidField, "\(path)\(key) contains control characters")
         }
         return text
+    }
+
+    private static func isLowerHexDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 
     /// JSONSerialization turns `true` into an NSNumber; a boolean schemaVersion is still wrong.

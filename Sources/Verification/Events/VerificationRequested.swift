@@ -10,13 +10,19 @@ public struct VerificationRequested: Sendable, Equatable {
     public var journeyId: String?
     /// Image URIs by role.
     public var images: [ImageRole: String]
+    /// The SHA-256 an image must have (`imageSha256`, optional per image), lower-case hex.
+    public var imageSHA256: [ImageRole: String]
     public var subject: String?
     public var requestedAt: Date?
 
-    public init(requestId: String, journeyId: String?, images: [ImageRole: String], subject: String?, requestedAt: Date?) {
+    public init(
+        requestId: String, journeyId: String?, images: [ImageRole: String], imageSHA256: [ImageRole: String] = [:],
+        subject: String?, requestedAt: Date?
+    ) {
         self.requestId = requestId
         self.journeyId = journeyId
         self.images = images
+        self.imageSHA256 = imageSHA256
         self.subject = subject
         self.requestedAt = requestedAt
     }

@@ -8,6 +8,9 @@ public struct PipelineConfiguration: Sendable {
     public var infrastructureRetry: RetryPolicy
     /// The vendor refuses a request body over 5 MB; we refuse it first, without a call.
     public var maxRequestBytes: Int
+    /// The most one of the three files may hold (`IMAGE_MAX_BYTES`): the vendor's 3 MB per
+    /// image by default.
+    public var maxImageBytes: Int
     /// How long a request's work (images, journey, vendor calls, waits on an open circuit
     /// and for a turn under the rate limit) may take before it ends as `deadline_exceeded`.
     /// Waits on PostgreSQL or Kafka are not counted: an outage there must delay requests,
@@ -26,6 +29,7 @@ public struct PipelineConfiguration: Sendable {
         vendorRetry: RetryPolicy = RetryPolicy(),
         infrastructureRetry: RetryPolicy = RetryPolicy(maxAttempts: .max, baseDelay: .milliseconds(100), maxDelay: .seconds(5)),
         maxRequestBytes: Int = 5 * 1024 * 1024,
+        maxImageBytes: Int = 3 * 1024 * 1024,
         requestDeadline: Duration = .seconds(300),
         maxProcessingRuns: Int = 5,
         workerId: String = "worker"
@@ -34,6 +38,7 @@ public struct PipelineConfiguration: Sendable {
         self.vendorRetry = vendorRetry
         self.infrastructureRetry = infrastructureRetry
         self.maxRequestBytes = maxRequestBytes
+        self.maxImageBytes = maxImageBytes
         self.requestDeadline = requestDeadline
         self.maxProcessingRuns = maxProcessingRuns
         self.workerId = workerId

@@ -58,20 +58,23 @@ public protocol DeadLetterSink: Sendable {
 
 /// Why an image could not be used.
 public enum ImageLoadFailure: Error, Sendable, Equatable {
-    /// The URI is outside the allow-list or uses a scheme that is not allowed: never read.
+    /// The URI is outside the allow-list, uses a scheme that is not allowed, names an address
+    /// that may not be reached, or its server redirected: never read (or not followed).
     case forbidden(String)
     /// The image does not exist or could not be fetched.
     case unavailable(String)
     /// The bytes are not an acceptable image.
     case invalid(String)
-    /// More than the allowed bytes.
+    /// More bytes than one image may have (``ImageLimits/maxImageBytes``).
     case tooLarge
+    /// The request's images together exceed its budget (``ImageLimits/requestBudget``).
+    case requestTooLarge
 }
 
 /// URI → image payload.
 public protocol ImageSource: Sendable {
-    /// The image at `uri`: its bytes, or the opened file when it is local, so a request in
-    /// flight need not hold the image in memory. More than `maxBytes` is `.tooLarge`, found
-    /// without reading the bytes when the size is known up front.
-    func load(_ uri: String, maxBytes: Int) async throws(ImageLoadFailure) -> ImagePayload
+    /// The image at `uri`: its bytes, or an opened file (local, or a download spooled to
+    /// disk), so a request in flight need not hold the image in memory. The limits are
+    /// enforced while reading, and up front when the size is known.
+    func load(_ uri: String, limits: ImageLimits) async throws(ImageLoadFailure) -> ImagePayload
 }

@@ -180,10 +180,12 @@ struct RunWork: Sendable {
     }
 
     private func loadImages() async -> LoadedImages {
-        let budget = configuration.maxRequestBytes - PipelineConfiguration.multipartOverheadBytes
-        async let idCard = load(request.uri(.idCard), budget)
-        async let best = load(request.uri(.best), budget)
-        async let sdk = load(request.uri(.mobileSdkData), budget)
+        let limits = ImageLimits(
+            maxImageBytes: configuration.maxImageBytes,
+            requestBudget: ByteBudget(bytes: configuration.maxRequestBytes - PipelineConfiguration.multipartOverheadBytes))
+        async let idCard = load(.idCard, limits)
+        async let best = load(.best, limits)
+        async let sdk = load(.mobileSdkData, limits)
         let results: [(ImageRole, Result<ImagePayload, ImageLoadFailure>)] = [
             (.idCard, await idCard), (.best, await best), (.mobileSdkData, await sdk),
         ]
@@ -191,24 +193,31 @@ struct RunWork: Sendable {
         var reasons: [String] = []
         var tooLarge = false
         for (role, result) in results {
-            guard case .failure(let failure) = result else { continue }
+            let failure: ImageLoadFailure
+            switch result {
+            case .success(let payload):
+                guard let problem = ImageInspection.problem(payload, role: role, expectedSHA256: request.imageSHA256[role])
+                else { continue }
+                failure = .invalid(problem)
+            case .failure(let error):
+                failure = error
+            }
+            logger.warning("image not usable", metadata: ["image": "\(role.rawValue)", "problem": "\(failure)"])
             switch failure {
             case .forbidden: reasons.append(Reason.imageForbidden(role))
             case .unavailable: reasons.append(Reason.imageUnavailable(role))
-            case .invalid: reasons.append(Reason.imageInvalid(role))
-            case .tooLarge: tooLarge = true
+            case .invalid, .tooLarge: reasons.append(Reason.imageInvalid(role))
+            case .requestTooLarge: tooLarge = true
             }
         }
         if tooLarge { reasons.append(Reason.requestTooLarge) }
         if !reasons.isEmpty { return .failure(reasons) }
 
         let images = results.compactMap { try? $0.1.get() }
-        // Sizes only: file payloads are not read until they are sent.
-        if images.reduce(0, { $0 + $1.byteCount }) > budget { return .failure([Reason.requestTooLarge]) }
         return .success(OkayFacePlusRequest(journeyId: "", imageIdCard: images[0], imageBest: images[1], mobileSdkData: images[2]))
     }
 
-    private func load(_ uri: String, _ maxBytes: Int) async -> Result<ImagePayload, ImageLoadFailure> {
-        do { return .success(try await pipeline.images.load(uri, maxBytes: maxBytes)) } catch { return .failure(error) }
+    private func load(_ role: ImageRole, _ limits: ImageLimits) async -> Result<ImagePayload, ImageLoadFailure> {
+        do { return .success(try await pipeline.images.load(request.uri(role), limits: limits)) } catch { return .failure(error) }
     }
 }

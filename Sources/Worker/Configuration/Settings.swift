@@ -50,6 +50,14 @@ struct Settings {
     /// A secret given directly or as `<NAME>_FILE` (a path whose content is the secret, one
     /// trailing newline ignored). Setting both is ambiguous and refused.
     func secret(_ name: String) throws(ConfigurationError) -> String {
+        guard let value = try optionalSecret(name) else {
+            throw ConfigurationError(name, "is required but not set (or set \(name)_FILE)")
+        }
+        return value
+    }
+
+    /// ``secret(_:)`` for a secret that may be absent: nil when neither form is set.
+    func optionalSecret(_ name: String) throws(ConfigurationError) -> String? {
         let direct = optional(name)
         let file = optional(name + "_FILE")
         switch (direct, file) {
@@ -66,8 +74,17 @@ struct Settings {
             guard !text.isEmpty else { throw ConfigurationError(name + "_FILE", "names an empty file (\(path))") }
             return text
         case (nil, nil):
-            throw ConfigurationError(name, "is required but not set (or set \(name)_FILE)")
+            return nil
         }
+    }
+
+    /// A file that must exist and be readable, e.g. a CA bundle; nil when unset.
+    func readableFile(_ name: String) throws(ConfigurationError) -> String? {
+        guard let path = optional(name) else { return nil }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ConfigurationError(name, "names a file that cannot be read (\(path))")
+        }
+        return path
     }
 
     func url(_ name: String, schemes: [String]) throws(ConfigurationError) -> String {

@@ -2,6 +2,7 @@ import Foundation
 import ImageStore
 import Logging
 import OkayFace
+import Payload
 import Verification
 
 /// Everything `okayface-worker run` needs, read from the environment and flags
@@ -26,6 +27,10 @@ public struct WorkerConfiguration: Sendable {
     public var maxInFlight: Int
     public var thresholds: Thresholds
     public var imageAllowList: ImageAllowList
+    /// The most one of the three files may hold (`IMAGE_MAX_BYTES`).
+    public var maxImageBytes: Int
+    /// How http(s) and s3 images are fetched.
+    public var remoteImages: RemoteImageStore.Configuration
     public var httpPort: Int
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
@@ -66,7 +71,7 @@ public struct WorkerConfiguration: Sendable {
             dlqTopic: try s.string("KAFKA_DLQ_TOPIC", default: defaultDLQTopic),
             extraProperties: extra)
 
-        let databaseURL = try s.string("DATABASE_URL")
+        let databaseURL = try s.secret("DATABASE_URL")
         guard databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") || databaseURL.contains("=")
         else {
             throw ConfigurationError("DATABASE_URL", "must be a libpq connection URI (postgresql://…) or key=value string")
@@ -101,13 +106,17 @@ public struct WorkerConfiguration: Sendable {
             livenessReviewBand: try s.double("REVIEW_BAND_LIVENESS", default: 0, range: 0...1),
             captureLivenessReviewBand: try s.double("REVIEW_BAND_CAPTURE_LIVENESS", default: 0, range: 0...1))
 
-        let allowList = ImageAllowList(setting: try s.string("IMAGE_ALLOWED_PREFIXES"))
+        let allowedPrefixes = try s.string("IMAGE_ALLOWED_PREFIXES")
+        let allowList: ImageAllowList
+        do {
+            allowList = try ImageAllowList(validating: allowedPrefixes)
+        } catch {
+            throw ConfigurationError("IMAGE_ALLOWED_PREFIXES", "entry \"\(error.entry)\" is not usable: \(error.reason)")
+        }
         guard !allowList.prefixes.isEmpty else {
             throw ConfigurationError("IMAGE_ALLOWED_PREFIXES", "must list at least one URI prefix")
         }
-        for prefix in allowList.prefixes where !prefix.contains("://") {
-            throw ConfigurationError("IMAGE_ALLOWED_PREFIXES", "entry \"\(prefix)\" is not a URI prefix such as file:///data/images/")
-        }
+        let remoteImages = try remoteImageConfiguration(s, allowList: allowList)
 
         let levelName = try s.choice(
             "LOG_LEVEL", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
@@ -120,6 +129,8 @@ public struct WorkerConfiguration: Sendable {
             maxInFlight: try s.int("WORKER_MAX_IN_FLIGHT", default: 64, range: 1...100_000),
             thresholds: thresholds,
             imageAllowList: allowList,
+            maxImageBytes: try s.int("IMAGE_MAX_BYTES", default: 3 * 1024 * 1024, range: 1...(5 * 1024 * 1024)),
+            remoteImages: remoteImages,
             httpPort: try s.int("HTTP_PORT", default: 8080, range: 0...65535),
             logLevel: Logger.Level(rawValue: levelName)!,
             logFormat: LogFormat(rawValue: try s.choice("LOG_FORMAT", default: "json", from: ["json", "text"]))!,
@@ -134,6 +145,51 @@ public struct WorkerConfiguration: Sendable {
             vendorRateLimit: vendorRateLimit,
             outboxRecoveryInterval: .milliseconds(
                 try s.int("OUTBOX_RECOVERY_INTERVAL_MS", default: 10_000, range: 100...3_600_000)))
+    }
+
+    /// The http(s)/s3 fetch settings; S3 credentials are required only when the allow-list
+    /// names an `s3://` prefix.
+    private static func remoteImageConfiguration(
+        _ s: Settings, allowList: ImageAllowList
+    ) throws(ConfigurationError) -> RemoteImageStore.Configuration {
+        var s3: S3Access?
+        let endpoint = s.optional("S3_ENDPOINT")
+        if let endpoint {
+            guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                  url.host != nil, url.path.isEmpty || url.path == "/", url.query == nil, url.user == nil
+            else {
+                throw ConfigurationError("S3_ENDPOINT", "must be an http(s) URL of the store's root, such as http://127.0.0.1:5000")
+            }
+        }
+        if allowList.remotePrefixes.contains(where: { $0.hasPrefix("s3://") }) {
+            guard let keyId = try s.optionalSecret("AWS_ACCESS_KEY_ID") else {
+                throw ConfigurationError("AWS_ACCESS_KEY_ID", "is required for the s3:// prefixes in IMAGE_ALLOWED_PREFIXES")
+            }
+            guard let secret = try s.optionalSecret("AWS_SECRET_ACCESS_KEY") else {
+                throw ConfigurationError(
+                    "AWS_SECRET_ACCESS_KEY", "is required for the s3:// prefixes in IMAGE_ALLOWED_PREFIXES (or set AWS_SECRET_ACCESS_KEY_FILE)")
+            }
+            let region = try s.string("S3_REGION", default: s.optional("AWS_REGION") ?? "us-east-1")
+            guard !region.isEmpty, region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+                throw ConfigurationError("S3_REGION", "must be a region name such as eu-west-1")
+            }
+            s3 = S3Access(
+                endpoint: endpoint, region: region, accessKeyId: keyId, secretAccessKey: secret,
+                sessionToken: try s.optionalSecret("AWS_SESSION_TOKEN"))
+        }
+        let spoolDirectory = try s.string("IMAGE_SPOOL_DIR", default: ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp")
+        do {
+            _ = try SpoolFile(directory: spoolDirectory)
+        } catch {
+            throw ConfigurationError("IMAGE_SPOOL_DIR", "is not a folder where temporary files can be created (\(spoolDirectory))")
+        }
+        return RemoteImageStore.Configuration(
+            connectTimeout: .milliseconds(try s.int("IMAGE_CONNECT_TIMEOUT_MS", default: 3_000, range: 1...600_000)),
+            timeout: .milliseconds(try s.int("IMAGE_TIMEOUT_MS", default: 15_000, range: 1...3_600_000)),
+            maxAttempts: try s.int("IMAGE_MAX_ATTEMPTS", default: 3, range: 1...100),
+            spoolDirectory: spoolDirectory,
+            caFile: try s.readableFile("IMAGE_CA_FILE"),
+            s3: s3)
     }
 
     /// librdkafka properties for the consumer; operator properties win over ours.
@@ -162,7 +218,8 @@ public struct WorkerConfiguration: Sendable {
     /// The pipeline's view of the configuration.
     public var pipeline: PipelineConfiguration {
         PipelineConfiguration(
-            policy: DecisionPolicy(thresholds: thresholds), vendorRetry: vendorRetry, requestDeadline: requestDeadline,
+            policy: DecisionPolicy(thresholds: thresholds), vendorRetry: vendorRetry, maxImageBytes: maxImageBytes,
+            requestDeadline: requestDeadline,
             maxProcessingRuns: maxProcessingRuns, workerId: Self.workerId)
     }
 
