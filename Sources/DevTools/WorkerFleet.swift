@@ -137,7 +137,7 @@ actor WorkerFleet {
     }
 
     private static func waitForExit(_ member: Member) async -> WorkerExit {
-        while member.process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        await member.process.exited()
         return exit(of: member)
     }
 

@@ -70,7 +70,7 @@ import Testing
             let admin = try database.connect()
             #expect(victim.probe())
             try admin.query("SELECT pg_terminate_backend(\(victim.backendPID)::int)")
-            try waitUntil("the idle connection sees the session end") { !victim.probe() }
+            try await waitUntil("the idle connection sees the session end") { !victim.probe() }
             #expect(!victim.isHealthy)
         }
     }

@@ -108,7 +108,7 @@ import Testing
 
             let admin = try database.connect()
             try admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            try waitUntil("terminated sessions are gone") {
+            try await waitUntil("terminated sessions are gone") {
                 try admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").first?.int("n") == 0
             }
 
@@ -226,11 +226,12 @@ import Testing
     }
 }
 
-func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () throws -> Bool) throws {
+/// Polls `condition` without holding a thread: tests share Swift's few cooperative threads.
+func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while try !condition() {
         guard ContinuousClock.now < deadline else { throw TestSetupError("timed out waiting until \(what)") }
-        Thread.sleep(forTimeInterval: 0.02)
+        try await Task.sleep(for: .milliseconds(20))
     }
 }
 

@@ -1,3 +1,4 @@
+import DevTools
 import Foundation
 import Testing
 import Worker
@@ -39,7 +40,7 @@ struct CrashRecoveryTests {
             try await stack.count("SELECT count(*) FROM verification_results") >= 12
         }
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        await first.exited()
         #expect(first.terminationReason == .uncaughtSignal)
         let atKill = try await stack.count("SELECT count(*) FROM verification_results")
         #expect(atKill < total, "the kill came too late to interrupt anything")
@@ -47,7 +48,7 @@ struct CrashRecoveryTests {
         let second = try launch(stack, overrides, log: stack.scratch + "/worker-2.log")
         try await stack.waitForDecisions(total, timeout: .seconds(120))
         second.terminate()  // SIGTERM: graceful
-        second.waitUntilExit()
+        await second.exited()
         #expect(second.terminationStatus == 0)
 
         // Exactly one row, one request row and one outbox row per request.
@@ -93,7 +94,7 @@ struct GracefulShutdownTests {
         try await stack.waitUntil("a few decisions") { try await stack.count("SELECT count(*) FROM verification_results") >= 5 }
         let stoppedAt = ContinuousClock.now
         first.terminate()
-        first.waitUntilExit()
+        await first.exited()
         #expect(first.terminationReason == .exit)
         #expect(first.terminationStatus == 0)
         #expect(ContinuousClock.now - stoppedAt < .seconds(20))
@@ -103,7 +104,7 @@ struct GracefulShutdownTests {
         let second = try CrashRecoveryTests().launch(stack, overrides, log: stack.scratch + "/term-2.log")
         try await stack.waitForDecisions(total, timeout: .seconds(90))
         second.terminate()
-        second.waitUntilExit()
+        await second.exited()
         #expect(second.terminationStatus == 0)
         #expect(decidedByFirst < total)
         #expect(try await stack.count("SELECT count(*) FROM verification_results") == total)

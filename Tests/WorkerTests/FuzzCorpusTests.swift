@@ -1,3 +1,4 @@
+import DevTools
 import Foundation
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 /// under libFuzzer.
 struct FuzzCorpusTests {
     @Test(arguments: ["request-decoder", "vendor-response", "uri-policy"])
-    func theCorpusReplaysWithoutACrash(target: String) throws {
+    func theCorpusReplaysWithoutACrash(target: String) async throws {
         let binary = URL(fileURLWithPath: CrashRecoveryTests.binary).deletingLastPathComponent()
             .appendingPathComponent("okayface-fuzz").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
@@ -24,8 +25,8 @@ struct FuzzCorpusTests {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
+        await process.exited()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(text.contains("\(target): \(files.count) inputs replayed, no crash"), "\(text)")
     }

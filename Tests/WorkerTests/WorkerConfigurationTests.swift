@@ -1,3 +1,4 @@
+import DevTools
 import Foundation
 import Testing
 import Verification
@@ -116,7 +117,7 @@ struct WorkerConfigurationTests {
     }
 
     /// Runs `okayface-worker` with `arguments`: its exit status and standard error.
-    func runBinary(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    func runBinary(_ arguments: [String]) async throws -> (status: Int32, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
         process.arguments = arguments
@@ -125,15 +126,15 @@ struct WorkerConfigurationTests {
         process.standardError = stderr
         process.standardOutput = Pipe()
         try process.run()
-        process.waitUntilExit()
+        await process.exited()
         return (process.terminationStatus, String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
     }
 
-    @Test func theBinaryStopsWithOneLineAndStatus78() throws {
-        let timeout = try runBinary(["run", "--okayface-timeout-ms", "soon"])
+    @Test func theBinaryStopsWithOneLineAndStatus78() async throws {
+        let timeout = try await runBinary(["run", "--okayface-timeout-ms", "soon"])
         #expect(timeout.status == 78)
         #expect(timeout.stderr == "configuration error: OKAYFACE_TIMEOUT_MS must be an integer in 100...600000 (got \"soon\")\n")
-        let rate = try runBinary(["run", "--okayface-max-rps", "0"])
+        let rate = try await runBinary(["run", "--okayface-max-rps", "0"])
         #expect(rate.status == 78)
         #expect(rate.stderr == "configuration error: OKAYFACE_MAX_RPS must be a number in 0.001...100000.0 (got \"0\")\n")
     }
