@@ -91,10 +91,11 @@ let package = Package(
             dependencies: ["DevTools", "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
-        // Helpers shared by test targets: a loopback Hummingbird server, a multipart reader.
+        // Helpers shared by test targets: a loopback Hummingbird server, a multipart reader, the
+        // image stand-ins scripts/test starts.
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["HTTPClient", "Digest", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/TestSupport"
         ),
 
@@ -109,9 +110,13 @@ let package = Package(
         .testTarget(name: "PayloadTests", dependencies: ["Payload", "TestSupport"]),
         .testTarget(
             name: "ImageStoreTests",
-            dependencies: ["ImageStore", "Verification", "Payload", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "ImageStore", "Verification", "Payload", "HTTPClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification"]),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: ["Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "HTTPClient", "Digest", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

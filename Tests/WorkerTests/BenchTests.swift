@@ -69,6 +69,7 @@ struct BenchTests {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: png))
             #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), "bench.png is not a PNG")
         }
+        TestStack.keepLogs(of: folder)
         if report.passed { try? FileManager.default.removeItem(atPath: folder) }
     }
 
@@ -86,6 +87,7 @@ struct BenchTests {
         #expect(report.requests.allSatisfy { $0.vendorCalls == 2 }, "\(report.requests.map(\.vendorCalls))")
         #expect(report.requests.allSatisfy { ($0.vendorMs ?? 0) > 0 && ($0.addedMs ?? -1) >= 0 })
         #expect(report.chart == nil)
+        TestStack.keepLogs(of: folder)
         if report.passed { try? FileManager.default.removeItem(atPath: folder) }
     }
 

@@ -57,6 +57,7 @@ struct ChaosTests {
         #expect(report.badShutdowns.isEmpty, "\(report.shutdownExits)")
         #expect(report.validSent + report.invalidSent == 300)
         #expect(report.dlqEntries >= report.invalidSent)
+        TestStack.keepLogs(of: folder)
         if report.passed { try? FileManager.default.removeItem(atPath: folder) }
     }
 }

@@ -37,7 +37,23 @@ final class TestStack: Sendable {
 
     /// - Parameter databaseServer: a server URL to create the test's database on; the shared
     ///   test server (`DATABASE_URL`) by default.
-    init(simulator configuration: SimulatorConfiguration = .init(), partitions: Int32 = 4, databaseServer: String? = nil) async throws {
+    /// The vendor password the stacks use: a random one from `scripts/test`, which then looks
+    /// for it in every log line of the run.
+    static let vendorPassword = ProcessInfo.processInfo.environment["OKAYFACE_TEST_VENDOR_PASSWORD"] ?? "demo-password"
+
+    /// `url` with the run's database password added. The test server trusts loopback, so the
+    /// password is never checked, but the worker must still keep it out of its logs.
+    static func withPassword(_ url: String) -> String {
+        guard let password = ProcessInfo.processInfo.environment["OKAYFACE_TEST_DB_PASSWORD"],
+              let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@"),
+              !url[scheme.upperBound..<at].contains(":")
+        else { return url }
+        return String(url[..<at]) + ":" + password + String(url[at...])
+    }
+
+    init(simulator given: SimulatorConfiguration = .init(), partitions: Int32 = 4, databaseServer: String? = nil) async throws {
+        var configuration = given
+        if configuration.credentials == ["demo": "demo-password"] { configuration.credentials = ["demo": Self.vendorPassword] }
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         self.logger = logger
@@ -76,10 +92,10 @@ final class TestStack: Sendable {
         var env = [
             "KAFKA_BROKERS": kafka.bootstrapServers,
             "KAFKA_GROUP_ID": "okayface-worker-test",
-            "DATABASE_URL": databaseURL,
+            "DATABASE_URL": Self.withPassword(databaseURL),
             "OKAYFACE_BASE_URL": simulator.baseURL,
             "OKAYFACE_USERNAME": "demo",
-            "OKAYFACE_PASSWORD": "demo-password",
+            "OKAYFACE_PASSWORD": Self.vendorPassword,
             "OKAYFACE_RETRY_BASE_MS": "20",
             "OKAYFACE_RETRY_MAX_MS": "100",
             "OKAYFACE_TIMEOUT_MS": "5000",
@@ -127,7 +143,8 @@ final class TestStack: Sendable {
         var request = URLRequest(url: URL(string: simulator.baseURL + "/api/ekyc/journeyid")!)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(#"{"username":"demo","password":"demo-password"}"#.utf8)
+        let credentials = try JSONSerialization.data(withJSONObject: ["username": "demo", "password": Self.vendorPassword])
+        request.httpBody = credentials
         let (body, _) = try await URLSession.shared.data(for: request)
         let answer = try JSONSerialization.jsonObject(with: body) as? [String: Any]
         return try #require(answer?["journeyId"] as? String)
@@ -223,7 +240,22 @@ final class TestStack: Sendable {
         producer.close()
         db.close()
         kafka.close()
+        Self.keepLogs(of: scratch)
         try? FileManager.default.removeItem(atPath: scratch)
+    }
+
+    /// Copies the `.log` files of `folder` to `OKAYFACE_TEST_LOG_DIR` (set by `scripts/test`),
+    /// where the run's secret check reads every log line.
+    static func keepLogs(of folder: String) {
+        guard let logDir = ProcessInfo.processInfo.environment["OKAYFACE_TEST_LOG_DIR"],
+              let names = FileManager.default.enumerator(atPath: folder)?.allObjects as? [String]
+        else { return }
+        let target = logDir + "/" + (folder as NSString).lastPathComponent
+        for name in names where name.hasSuffix(".log") {
+            let copy = target + "/" + name.replacingOccurrences(of: "/", with: "_")
+            try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            try? FileManager.default.copyItem(atPath: folder + "/" + name, toPath: copy)
+        }
     }
 }
 

@@ -5,6 +5,8 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=postgres.sh
 source "$ROOT/scripts/lib/postgres.sh"
+# shellcheck source=stores.sh
+source "$ROOT/scripts/lib/stores.sh"
 
 STARTED_PIDS=()
 PG_DIRS=()
@@ -13,11 +15,15 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # Debian packages the build and the tests need; installs only the missing ones.
 ensure_packages() {
-    local wanted=(librdkafka-dev libcurl4-openssl-dev libpq-dev postgresql-15 postgresql-client-15 pkg-config)
+    local wanted=(librdkafka-dev libcurl4-openssl-dev libpq-dev postgresql-15 postgresql-client-15 pkg-config openssl)
     local missing=()
     for p in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
+    # Python runs the image server and the S3 stand-in (moto, in a virtualenv).
+    if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+        missing+=(python3 python3-venv)
+    fi
     if [ ${#missing[@]} -gt 0 ]; then
         say "installing ${missing[*]}"
         local sudo=""
@@ -45,6 +51,7 @@ build() {
 make_run_dir() {
     RUN_DIR="$(mktemp -d "/tmp/okayface-$1.XXXXXX")"
     chmod 755 "$RUN_DIR"
+    mkdir -p "$RUN_DIR/logs"
 }
 
 start_postgres() {
