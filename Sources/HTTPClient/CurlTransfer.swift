@@ -351,8 +351,10 @@ final class CurlTransfer: @unchecked Sendable {
             // "Name;" is libcurl's spelling of a header with an empty value.
             lines.append(header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
         }
-        if !hasExpect {
-            // Without this libcurl waits up to a second for "100 Continue" on larger bodies.
+        // Without "Expect:" libcurl waits up to a second for "100 Continue" on larger bodies.
+        // Not with SigV4: libcurl would sign the removal line as an empty header that is never
+        // sent, and the store refuses the signature.
+        if !hasExpect, request.awsSigV4 == nil {
             lines.append("Expect:")
         }
         for line in lines {

@@ -7,8 +7,9 @@ import Foundation
 /// connection is pinned to the checked address. Refused: loopback (127.0.0.0/8, ::1),
 /// link-local (169.254.0.0/16, fe80::/10, which holds the 169.254.169.254 metadata service),
 /// unspecified (0.0.0.0/8, ::), the IPv6 metadata address fd00:ec2::254, and the IPv4-mapped
-/// (::ffff:a.b.c.d) forms of the IPv4 ones. An address an allowed prefix names literally (such
-/// as a test server on 127.0.0.1) is allowed: the operator asked for exactly that.
+/// (::ffff:a.b.c.d) forms of the IPv4 ones. An address the URI itself names literally (such as
+/// a test server on 127.0.0.1), which only passes the allow-list when a prefix names it too, is
+/// allowed: the operator asked for exactly that. A host name gets no such exception.
 public enum AddressPolicy {
     /// One resolved address, as its bytes in network order (4 or 16).
     public struct Address: Equatable, Sendable, CustomStringConvertible {

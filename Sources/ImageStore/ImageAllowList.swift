@@ -14,9 +14,6 @@ public struct ImageAllowList: Sendable, Equatable {
     public var prefixes: [String]
     /// The canonical forms of the http(s) and s3 entries.
     public let remotePrefixes: [String]
-    /// The IP addresses that remote entries name literally (`http://127.0.0.1:9000/`): the
-    /// operator asked for exactly those, so the address policy lets them through.
-    public let addressLiterals: Set<String>
 
     /// An entry that is not a usable prefix.
     public struct InvalidEntry: Error, Equatable, Sendable {
@@ -27,9 +24,7 @@ public struct ImageAllowList: Sendable, Equatable {
     /// Entries that do not parse cover nothing; ``init(validating:)`` refuses them instead.
     public init(prefixes: [String]) {
         self.prefixes = prefixes.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let remote = self.prefixes.compactMap { try? RemoteURI($0) }
-        remotePrefixes = remote.map(\.canonical)
-        addressLiterals = Set(remote.filter(\.hostIsAddress).map(\.host))
+        remotePrefixes = self.prefixes.compactMap { try? RemoteURI($0).canonical }
     }
 
     /// Parses the comma-separated setting, ignoring entries that do not parse.

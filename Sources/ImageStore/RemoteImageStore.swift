@@ -107,7 +107,9 @@ public struct RemoteImageStore: Sendable {
         switch uri.scheme {
         case .http, .https:
             request.protocols = uri.scheme.rawValue
-            let literals = allowList.addressLiterals
+            // An address is allowed despite the policy only when the URI names it literally (and
+            // so an allowed prefix does): a host name gets no exceptions.
+            let literals: Set<String> = uri.hostIsAddress ? [uri.host] : []
             request.addressCheck = { bytes in
                 guard let address = AddressPolicy.Address(bytes: bytes) else { return "unreadable address" }
                 return AddressPolicy.refusal(for: address, allowedLiterals: literals).map { "\($0) \(address)" }

@@ -72,7 +72,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         parts = self.path.split("/", 3)
         kind = parts[1] if len(parts) > 1 else ""
         name = parts[-1]
-        count(name, requests=1)
+        if kind != "stats":
+            count(name, requests=1)
         if kind == "files" and len(parts) >= 3:
             relative = self.path[len("/files/"):]
             path = os.path.realpath(os.path.join(self.root, relative))
