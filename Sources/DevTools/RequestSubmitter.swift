@@ -18,7 +18,8 @@ public struct RequestSubmitter: Sendable {
 
     /// A VerificationRequested v1 event for images on this machine.
     public static func event(
-        requestId: String, journeyId: String?, idCard: String, best: String, mobileSdkData: String, subject: String?
+        requestId: String, journeyId: String?, idCard: String, best: String, mobileSdkData: String, subject: String?,
+        imageSha256: [String: String] = [:]
     ) -> [UInt8] {
         var object: [String: Any] = [
             "schemaVersion": 1,
@@ -28,6 +29,7 @@ public struct RequestSubmitter: Sendable {
         ]
         if let journeyId { object["journeyId"] = journeyId }
         if let subject { object["subject"] = subject }
+        if !imageSha256.isEmpty { object["imageSha256"] = imageSha256 }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return Array(data)
     }

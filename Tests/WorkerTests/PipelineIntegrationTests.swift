@@ -1,4 +1,5 @@
 import DevTools
+import Digest
 import Foundation
 import Kafka
 import Postgres
@@ -186,7 +187,11 @@ struct PipelineIntegrationTests {
         try await stack.publish(stack.request("bad-journey", journeyId: "00000000-0000-4000-8000-000000000000"))
         try await stack.publish(stack.request("too-small", sdk: "sdk/face-too-small.json"))
         try await stack.publish(stack.request("down", sdk: "sdk/always-500.json"))
-        try await stack.publish(stack.request("not-an-image", idCard: "sdk/okaycam.bin"))
+        // WebP passes the worker's sniffing (an image) but the vendor takes JPEG and PNG only.
+        let webp = stack.scratch + "/card.webp"
+        try Data(Array("RIFF".utf8) + [0x10, 0, 0, 0] + Array("WEBPVP8 ".utf8) + [UInt8](repeating: 7, count: 64))
+            .write(to: URL(fileURLWithPath: webp))
+        try await stack.publish(stack.request("webp", idCard: webp))
         let omitted = try stack.directive(#"{"simulate":{"omit":["captureLiveness"]}}"#)
         try await stack.publish(stack.request("omitted", sdk: omitted))
         try await stack.waitForDecisions(5)
@@ -203,7 +208,7 @@ struct PipelineIntegrationTests {
         let down = try #require(try await stack.decision("down"))
         #expect(down.textArray("reasons") == ["vendor_unavailable"])
         #expect(down.int("attempts") == 3)
-        #expect(try await stack.decision("not-an-image")?.textArray("reasons") == ["vendor_error:UNRECOGNIZED_IMAGE"])
+        #expect(try await stack.decision("webp")?.textArray("reasons") == ["vendor_error:UNRECOGNIZED_IMAGE"])
         #expect(try await stack.decision("omitted")?.textArray("reasons") == ["incomplete_vendor_response"])
         try await worker.stop()
         await stack.close()
@@ -230,7 +235,18 @@ struct PipelineIntegrationTests {
         try await stack.publish(stack.request("symlink", best: link))
         try await stack.publish(stack.request("scheme", sdk: "https://example.invalid/okaycam.bin"))
         try await stack.publish(stack.request("too-large", idCard: bigPath, best: bigPath, sdk: bigPath))
-        try await stack.waitForDecisions(6)
+        // One file over the 3 MB a single image may have.
+        let hugePath = stack.scratch + "/huge.png"
+        try Data(big + big).write(to: URL(fileURLWithPath: hugePath))
+        try await stack.publish(stack.request("image-too-large", best: hugePath))
+        // Sniffed: the SDK bundle is not an image, and may not stand in for a photo.
+        try await stack.publish(stack.request("not-an-image", idCard: "sdk/okaycam.bin"))
+        // A digest that does not match the bytes.
+        try await stack.publish(stack.request("wrong-digest", sha256: [
+            "idCard": SHA256.hex(try Data(contentsOf: URL(fileURLWithPath: stack.samples + "/images/person1-idcard.png"))),
+            "best": String(repeating: "0", count: 64),
+        ]))
+        try await stack.waitForDecisions(9)
 
         #expect(try await stack.decision("missing")?.textArray("reasons") == ["image_unavailable:best"])
         #expect(try await stack.decision("outside")?.textArray("reasons") == ["image_forbidden:idCard"])
@@ -238,7 +254,10 @@ struct PipelineIntegrationTests {
         #expect(try await stack.decision("symlink")?.textArray("reasons") == ["image_forbidden:best"])
         #expect(try await stack.decision("scheme")?.textArray("reasons") == ["image_forbidden:mobileSdkData"])
         #expect(try await stack.decision("too-large")?.textArray("reasons") == ["request_too_large"])
-        #expect(try await stack.count("SELECT count(*) FROM verification_results WHERE decision = 'error' AND attempts = 0") == 6)
+        #expect(try await stack.decision("image-too-large")?.textArray("reasons") == ["image_invalid:best"])
+        #expect(try await stack.decision("not-an-image")?.textArray("reasons") == ["image_invalid:idCard"])
+        #expect(try await stack.decision("wrong-digest")?.textArray("reasons") == ["image_invalid:best"])
+        #expect(try await stack.count("SELECT count(*) FROM verification_results WHERE decision = 'error' AND attempts = 0") == 9)
         let stats = stack.simulator.stats()
         #expect(stats.okayFaceCalls == 0)
         #expect(stats.journeysCreated == 0)

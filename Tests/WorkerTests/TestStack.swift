@@ -126,12 +126,13 @@ final class TestStack: Sendable {
     /// A request event for sample files (paths relative to samples/ unless absolute).
     func request(
         _ id: String, idCard: String = "images/person1-idcard.png", best: String = "images/person1-selfie.png",
-        sdk: String = "sdk/approve.json", journeyId: String? = nil, subject: String? = nil
+        sdk: String = "sdk/approve.json", journeyId: String? = nil, subject: String? = nil,
+        sha256: [String: String] = [:]
     ) -> [UInt8] {
         func path(_ p: String) -> String { p.hasPrefix("/") || p.contains("://") ? p : samples + "/" + p }
         return RequestSubmitter.event(
             requestId: id, journeyId: journeyId, idCard: path(idCard), best: path(best), mobileSdkData: path(sdk),
-            subject: subject)
+            subject: subject, imageSha256: sha256)
     }
 
     func publish(_ value: [UInt8], key: String? = nil) async throws {
