@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "OkayFaceTests",
             dependencies: ["OkayFace", "Payload", "Simulator", "HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "OkayFace"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "OkayFace", "Payload", "Digest"]),
         .testTarget(name: "PayloadTests", dependencies: ["Payload", "TestSupport"]),
         .testTarget(
             name: "ImageStoreTests",

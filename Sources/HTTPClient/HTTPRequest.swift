@@ -34,7 +34,9 @@ public struct HTTPRequest: Sendable {
     /// 16 bytes, network order); a non-nil answer refuses that address, and a transfer left
     /// with no address fails with ``HTTPClientError/addressRefused(_:)``. Runs on the loop
     /// thread: keep it quick. The check sees exactly the address that is connected, so a
-    /// name cannot resolve to one address for the check and another for the connection.
+    /// name cannot resolve to one address for the check and another for the connection. It
+    /// is asked when a connection is opened: a kept-alive connection to the same host and port
+    /// is reused without asking again, so the answer should depend on the host alone.
     public var addressCheck: (@Sendable ([UInt8]) -> String?)?
 
     public init(

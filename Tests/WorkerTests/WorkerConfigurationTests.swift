@@ -116,6 +116,58 @@ struct WorkerConfigurationTests {
         #expect(error(values)?.variable == "OKAYFACE_PASSWORD_FILE")
     }
 
+    @Test func imageSourceSettings() throws {
+        var values = minimal
+        let defaults = try WorkerConfiguration.load(values)
+        #expect(defaults.maxImageBytes == 3 * 1024 * 1024)
+        #expect(defaults.remoteImages.timeout == .seconds(15))
+        #expect(defaults.remoteImages.connectTimeout == .seconds(3))
+        #expect(defaults.remoteImages.maxAttempts == 3)
+        #expect(defaults.remoteImages.s3 == nil)
+
+        values["IMAGE_ALLOWED_PREFIXES"] = "file:///data/kyc/,https://user@images.example.com/"
+        #expect(error(values)?.description
+            == "configuration error: IMAGE_ALLOWED_PREFIXES entry \"https://user@images.example.com/\" is not usable: user-info in the URI")
+        #expect(error(values)?.variable == "IMAGE_ALLOWED_PREFIXES")
+
+        values["IMAGE_ALLOWED_PREFIXES"] = "s3://kyc-images/2026/"
+        #expect(error(values)?.variable == "AWS_ACCESS_KEY_ID")
+        values["AWS_ACCESS_KEY_ID"] = "AKID"
+        #expect(error(values)?.variable == "AWS_SECRET_ACCESS_KEY")
+        values["AWS_SECRET_ACCESS_KEY"] = "s3cr3t"
+        let s3 = try #require(try WorkerConfiguration.load(values).remoteImages.s3)
+        #expect(s3.region == "us-east-1" && s3.endpoint == nil && s3.secretAccessKey == "s3cr3t")
+        values["S3_ENDPOINT"] = "http://minio:9000/bucket"
+        #expect(error(values)?.variable == "S3_ENDPOINT")
+        values["S3_ENDPOINT"] = "http://minio:9000"
+        values["S3_REGION"] = "eu west"
+        #expect(error(values)?.variable == "S3_REGION")
+        values["S3_REGION"] = "eu-west-1"
+        #expect(try WorkerConfiguration.load(values).remoteImages.s3?.endpoint == "http://minio:9000")
+
+        values["IMAGE_CA_FILE"] = "/nonexistent/ca.pem"
+        #expect(error(values)?.variable == "IMAGE_CA_FILE")
+        values["IMAGE_CA_FILE"] = nil
+        values["IMAGE_SPOOL_DIR"] = "/nonexistent/spool"
+        #expect(error(values)?.variable == "IMAGE_SPOOL_DIR")
+        values["IMAGE_SPOOL_DIR"] = nil
+        values["IMAGE_MAX_BYTES"] = "0"
+        #expect(error(values)?.variable == "IMAGE_MAX_BYTES")
+    }
+
+    @Test func databaseURLFromAFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("okf-db-\(UUID().uuidString)").path
+        try Data("postgresql://u:pw@127.0.0.1:5432/db\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var values = minimal
+        values["DATABASE_URL"] = nil
+        values["DATABASE_URL_FILE"] = path
+        #expect(try WorkerConfiguration.load(values).databaseURL == "postgresql://u:pw@127.0.0.1:5432/db")
+        values["DATABASE_URL"] = nil
+        values["DATABASE_URL_FILE"] = nil
+        #expect(error(values)?.description == "configuration error: DATABASE_URL is required but not set (or set DATABASE_URL_FILE)")
+    }
+
     /// Runs `okayface-worker` with `arguments`: its exit status and standard error.
     func runBinary(_ arguments: [String]) async throws -> (status: Int32, stderr: String) {
         let process = Process()
