@@ -24,6 +24,12 @@ enum FuzzTarget: String, CaseIterable {
             for role in ImageRole.allCases {
                 precondition(!request.uri(role).isEmpty, "decoded a request without its \(role) image")
             }
+            // The pipeline compares digests as lower-case hex strings.
+            for digest in request.imageSHA256.values {
+                precondition(digest.utf8.count == 64 && digest.utf8.allSatisfy { byte in
+                    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                }, "decoded a digest that is not 64 lower-case hex digits")
+            }
         case .vendorResponse:
             let status = bytes.first.map { Self.statuses[Int($0) % Self.statuses.count] } ?? 200
             let response = OkayFacePlusResponse.parse(httpStatus: status, body: Array(bytes.dropFirst()))
