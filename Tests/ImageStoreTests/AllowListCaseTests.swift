@@ -11,6 +11,7 @@ import Verification
 struct AllowListCaseTests {
     @Test func everyCaseEndsAsExpected() async throws {
         let f = try await RemoteFixture()
+        defer { f.close() }
         let image = jpegBytes(2_000)
         try f.standIns.serve(image, at: "\(f.folder)/face.jpg")
         try f.standIns.serve(image, at: "kyc-other/face.jpg")
