@@ -238,9 +238,18 @@ final class TestStack: Sendable {
 
     func close() async {
         await simulator.stop()
-        producer.close()
-        db.close()
-        kafka.close()
+        // Blocking closes (a producer's flush, the pool's threads, the mock cluster's brokers)
+        // run on a thread of their own: on one of Swift's two cooperative threads they would
+        // stall every other test meanwhile, and a librdkafka mock-cluster destroy was once seen
+        // never to return (both cooperative threads inside rd_kafka_mock_cluster_destroy).
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread { [producer, db, kafka] in
+                producer.close()
+                db.close()
+                kafka.close()
+                done.resume()
+            }
+        }
         Self.keepLogs(of: scratch)
         try? FileManager.default.removeItem(atPath: scratch)
     }
