@@ -159,7 +159,8 @@ struct RemoteImageStoreTests {
         let endless = "e-" + UUID().uuidString.lowercased()
         let started = ContinuousClock.now
         #expect(await f.outcome("\(f.standIns.httpBase)/endless/\(endless)", limits: RemoteFixture.limits(image: 1 << 20)).kind == "tooLarge")
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Not a timing test: the bound only shows it ended; the bytes sent below are the check.
+        #expect(ContinuousClock.now - started < .seconds(30))
         let huge = "h-" + UUID().uuidString.lowercased()
         #expect(await f.outcome("\(f.standIns.httpBase)/huge/\(huge)").kind == "tooLarge")
         // The server counts what it handed to its socket; give it a moment to notice the close.
