@@ -180,7 +180,7 @@ struct FileImageStoreTests {
             #expect(truncate(path, 64 << 30) == 0)
             let started = ContinuousClock.now
             #expect(await fixture.failure("file://\(fixture.allowed)/huge.jpg", maxBytes: 5 << 20) == "tooLarge")
-            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(ContinuousClock.now - started < .seconds(10))  // reading 64 GiB would take minutes
         }
     }
 

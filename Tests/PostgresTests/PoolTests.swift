@@ -161,8 +161,9 @@ import Testing
             #expect(error?.isConnectionError == true)
         }
         // Three refused connects with 50/100 ms backoff take well under a second; the generous
-        // bound allows for other tests blocking the two cooperative threads with direct libpq calls.
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // bound allows for a loaded machine (11 s was seen in a fresh-clone CI run) while still
+        // telling "fails" from "hangs".
+        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test func closeFinishesQueuedJobsAndRejectsNewOnes() async throws {

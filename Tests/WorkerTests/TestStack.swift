@@ -62,13 +62,17 @@ final class TestStack: Sendable {
             throw TestStackError.noDatabase
         }
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-        let admin = try PostgresConnection(url: base)
-        try admin.execute("CREATE DATABASE \(name)")
-        admin.close()
         guard let slash = base.lastIndex(of: "/") else { throw TestStackError.noDatabase }
-        databaseURL = String(base[...slash]) + name
-        _ = try DatabaseMigrations.migrate(
-            databaseURL: databaseURL, directory: Self.root + "/migrations", logger: logger)
+        let databaseURL = String(base[...slash]) + name
+        self.databaseURL = databaseURL
+        // Blocking libpq calls, off Swift's two cooperative threads (CREATE DATABASE takes
+        // a while on a loaded machine, and every other test would wait meanwhile).
+        try await Self.offPool { [logger] in
+            let admin = try PostgresConnection(url: base)
+            try admin.execute("CREATE DATABASE \(name)")
+            admin.close()
+            _ = try DatabaseMigrations.migrate(databaseURL: databaseURL, directory: Self.root + "/migrations", logger: logger)
+        }
         db = PostgresPool(url: databaseURL, size: 2, logger: logger)
 
         kafka = try KafkaMockCluster(brokers: 3, logger: logger)
@@ -242,16 +246,28 @@ final class TestStack: Sendable {
         // run on a thread of their own: on one of Swift's two cooperative threads they would
         // stall every other test meanwhile, and a librdkafka mock-cluster destroy was once seen
         // never to return (both cooperative threads inside rd_kafka_mock_cluster_destroy).
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread { [producer, db, kafka] in
-                producer.close()
-                db.close()
-                kafka.close()
-                done.resume()
-            }
+        try? await Self.offPool { [producer, db, kafka] in
+            producer.close()
+            db.close()
+            kafka.close()
         }
         Self.keepLogs(of: scratch)
         try? FileManager.default.removeItem(atPath: scratch)
+    }
+
+    /// Runs blocking work on a thread of its own and waits for it without holding one of
+    /// Swift's cooperative threads.
+    static func offPool(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                do {
+                    try work()
+                    done.resume()
+                } catch {
+                    done.resume(throwing: error)
+                }
+            }
+        }
     }
 
     /// Copies the `.log` files of `folder` to `OKAYFACE_TEST_LOG_DIR` (set by `scripts/test`),
