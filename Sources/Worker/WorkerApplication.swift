@@ -3,6 +3,7 @@ import HTTPClient
 import ImageStore
 import Kafka
 import Logging
+import Metrics
 import OkayFace
 import Postgres
 import ServiceLifecycle
@@ -29,6 +30,9 @@ public struct WorkerApplication: Sendable {
         onHTTPListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         let c = configuration
+        // Installs the Prometheus backend before the first metric is made.
+        _ = PrometheusExport.registry
+        Gauge(label: "okayface_circuit_state").record(0)
         OpenFileLimit.ensure(OpenFileLimit.needed(maxInFlight: c.maxInFlight, databasePoolSize: c.databasePoolSize), logger: logger)
         // One connection per request in flight: with fewer, requests queue for a connection
         // and the wait is counted as vendor time (measured in docs/benchmarks.md).
@@ -68,6 +72,7 @@ public struct WorkerApplication: Sendable {
             publisher: relay,
             breaker: CircuitBreaker(configuration: c.circuitBreaker) { [logger] phase in
                 logger.warning("vendor circuit breaker", metadata: ["state": "\(phase.rawValue)"])
+                Gauge(label: "okayface_circuit_state").record(Self.circuitGaugeValue(phase))
             },
             rateLimiter: c.vendorRateLimit.map { RateLimiter($0) },
             configuration: c.pipeline,
@@ -131,5 +136,16 @@ private struct TriggerService: Service {
     var trigger: GracefulShutdownTrigger
     func run() async throws {
         await cancelWhenGracefulShutdown { await trigger.wait() }
+    }
+}
+
+extension WorkerApplication {
+    /// `okayface_circuit_state`: 0 closed, 1 half-open (probing), 2 open.
+    static func circuitGaugeValue(_ phase: CircuitBreaker.Phase) -> Int {
+        switch phase {
+        case .closed: 0
+        case .halfOpen: 1
+        case .open: 2
+        }
     }
 }

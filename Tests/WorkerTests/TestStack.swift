@@ -302,6 +302,20 @@ final class RunningWorker: Sendable {
         self.box = box
     }
 
+    /// GET on the worker's health server: the status code and body, once it listens.
+    func get(_ path: String) async throws -> (status: Int, body: String) {
+        for _ in 0..<100 {
+            if let port = box.port.withLock({ $0 }) {
+                let url = URL(string: "http://127.0.0.1:\(port)/\(path)")!
+                let (data, response) = try await URLSession.shared.data(from: url)
+                return ((response as? HTTPURLResponse)?.statusCode ?? -1, String(decoding: data, as: UTF8.self))
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the health server did not start")
+        return (-1, "")
+    }
+
     /// GET on the worker's health server: the status code, once it listens.
     func health(_ path: String) async throws -> Int {
         for _ in 0..<100 {

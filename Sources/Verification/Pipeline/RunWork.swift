@@ -25,6 +25,10 @@ struct RunWork: Sendable {
         case .failure(let reasons): return Self.error(reasons)
         case .success(let images): loaded = images
         }
+        // Held (in memory or as open files) until the vendor calls end.
+        let heldBytes = Double(loaded.imageIdCard.byteCount + loaded.imageBest.byteCount + loaded.mobileSdkData.byteCount)
+        pipeline.metrics.inFlightImageBytes.increment(by: heldBytes)
+        defer { pipeline.metrics.inFlightImageBytes.decrement(by: heldBytes) }
 
         var journeyId = request.journeyId
         if journeyId == nil {
@@ -65,7 +69,7 @@ struct RunWork: Sendable {
             } else {
                 breaker.record(permit, transientFailure: transient)
             }
-            log.update { $0.calls.append(record) }
+            note(record)
 
             if case .answered(let response) = outcome {
                 log.update {
@@ -118,6 +122,12 @@ struct RunWork: Sendable {
         }
     }
 
+    /// Keeps a vendor call for the request's rows and counts it in the metrics.
+    private func note(_ call: VendorCallRecord) {
+        log.update { $0.calls.append(call) }
+        pipeline.metrics.vendorCall(call)
+    }
+
     private enum JourneyResult {
         case created(String)
         case failed(String)
@@ -139,11 +149,11 @@ struct RunWork: Sendable {
                 log.update {
                     $0.journeyId = id
                     $0.journeyCreated = true
-                    $0.calls.append(VendorCallRecord(
-                        endpoint: .createJourney, attempt: attempt, startedAt: started,
-                        durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), httpStatus: 200,
-                        outcome: .success, errorCode: nil))
                 }
+                note(VendorCallRecord(
+                    endpoint: .createJourney, attempt: attempt, startedAt: started,
+                    durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), httpStatus: 200,
+                    outcome: .success, errorCode: nil))
                 return .created(id)
             } catch {
                 failure = error
@@ -156,12 +166,10 @@ struct RunWork: Sendable {
                 case .vendor(let code, let status): (status, code, failure.isTransient ? .transientError : .vendorError)
                 case .transport(let message, let timedOut): (nil, message, timedOut ? .timeout : .transportError)
                 }
-            log.update {
-                $0.calls.append(VendorCallRecord(
-                    endpoint: .createJourney, attempt: attempt, startedAt: started,
-                    durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), httpStatus: status,
-                    outcome: outcome, errorCode: code))
-            }
+            note(VendorCallRecord(
+                endpoint: .createJourney, attempt: attempt, startedAt: started,
+                durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), httpStatus: status,
+                outcome: outcome, errorCode: code))
             if Task.isCancelled { return .cancelled }
             guard failure.isTransient else {
                 logger.error("journey creation refused", metadata: ["code": "\(code)"])

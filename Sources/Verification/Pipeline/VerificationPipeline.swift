@@ -22,7 +22,7 @@ public struct VerificationPipeline: Sendable {
     public var rateLimiter: RateLimiter<ContinuousClock>?
     public var configuration: PipelineConfiguration
     public var logger: Logger
-    private let metrics = VendorMetrics()
+    let metrics = PipelineMetrics()
 
     public init(
         vendor: any OkayFaceAPI, images: any ImageSource, store: any ResultStore, deadLetters: any DeadLetterSink,
@@ -51,11 +51,16 @@ public struct VerificationPipeline: Sendable {
         logger[metadataKey: "partition"] = "\(message.partition)"
         logger[metadataKey: "offset"] = "\(message.offset)"
 
+        metrics.requestsConsumed.increment()
+        metrics.inFlightRequests.increment()
+        defer { metrics.inFlightRequests.decrement() }
+
         let request: VerificationRequested
         do {
             request = try RequestDecoder.decode(message.value)
         } catch {
             logger.warning("invalid request, dead-lettering", metadata: ["error.code": "\(error.code.rawValue)", "error.message": "\(error.message)"])
+            metrics.deadLettered(code: error.code.rawValue)
             let sent: Void? = await untilDone(logger, "dead-letter") { try await deadLetters.deadLetter(message, error: error) }
             return sent != nil ? .deadLettered(error) : .abandoned
         }
@@ -110,6 +115,7 @@ public struct VerificationPipeline: Sendable {
         switch saved {
         case .saved(let entry):
             publisher.publishCommitted([entry])
+            metrics.decided(result.decision, reasons: result.reasons)
             logger.info(
                 "decided",
                 metadata: ["decision": "\(result.decision.rawValue)", "reasons": "\(result.reasons.joined(separator: ","))",

@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// `/livez` and `/readyz` on `HTTP_PORT`.
+/// `/livez`, `/readyz` and `/metrics` (Prometheus text format) on `HTTP_PORT`.
 ///
 /// Live: the process serves HTTP. Ready: partitions are assigned, PostgreSQL is reachable and
 /// a Kafka broker answers; a replica that is not ready still runs (it pauses consumption by
@@ -51,6 +51,11 @@ public struct HealthServer: Service {
             ]
             let ready = results.values.allSatisfy { $0 }
             return Self.json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "not ready", "checks": results])
+        }
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PrometheusExport.exposition())))
         }
         let onListening = self.onListening
         let app = Application(

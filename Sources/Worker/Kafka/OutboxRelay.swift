@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import Metrics
 import Postgres
 import ServiceLifecycle
 import Synchronization
@@ -142,8 +143,17 @@ public final class OutboxRelay: ResultPublisher, Service {
     private func recoveryLoop() async {
         while !Task.isCancelled {
             await recover()
+            await measureBacklog()
             try? await Task.sleep(for: recoveryInterval)
         }
+    }
+
+    /// `okayface_outbox_backlog`: results committed but not yet acknowledged by Kafka.
+    private func measureBacklog() async {
+        let count = try? await pool.withConnection { c in
+            try c.query("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").first?.int("n")
+        }
+        if let count = count ?? nil { Gauge(label: "okayface_outbox_backlog").record(count) }
     }
 
     /// Publishes rows left unsent, oldest first, in pages. Rows younger than `fastPathGrace`
