@@ -81,7 +81,7 @@ let package = Package(
         // Thin executables: argument parsing and nothing else.
         .executableTarget(
             name: "okayface-worker",
-            dependencies: ["Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Worker", "Postgres", "Verification", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The external-input parsers as libFuzzer targets (scripts/fuzz); an ordinary build
         // replays the corpus in fuzz/ through them.

@@ -34,6 +34,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "REVIEW_BAND_LIVENESS (default 0: none)") var reviewBandLiveness: String?
     @Option(help: "REVIEW_BAND_CAPTURE_LIVENESS (default 0: none)") var reviewBandCaptureLiveness: String?
     @Option(help: "IMAGE_ALLOWED_PREFIXES: comma-separated URI prefixes") var imageAllowedPrefixes: String?
+    @Option(help: "IMAGE_MAX_BYTES: the most one image may hold (default 3145728)") var imageMaxBytes: String?
+    @Option(help: "IMAGE_CONNECT_TIMEOUT_MS: per http(s)/s3 fetch attempt (default 3000)") var imageConnectTimeoutMs: String?
+    @Option(help: "IMAGE_TIMEOUT_MS: per http(s)/s3 fetch attempt, whole transfer (default 15000)") var imageTimeoutMs: String?
+    @Option(help: "IMAGE_MAX_ATTEMPTS: attempts for transient fetch failures (default 3)") var imageMaxAttempts: String?
+    @Option(help: "IMAGE_CA_FILE: PEM CAs trusted for https images and S3 (default: the system's)") var imageCaFile: String?
+    @Option(help: "IMAGE_SPOOL_DIR: where fetched images wait for their upload (default TMPDIR or /tmp)") var imageSpoolDir: String?
+    @Option(help: "S3_ENDPOINT: an S3-compatible store's root (default: AWS)") var s3Endpoint: String?
+    @Option(help: "S3_REGION: SigV4 signing region (default AWS_REGION or us-east-1)") var s3Region: String?
+    @Option(help: "AWS_ACCESS_KEY_ID: the key s3:// requests are signed with") var awsAccessKeyId: String?
+    @Option(help: "AWS_SECRET_ACCESS_KEY_FILE: file holding its secret") var awsSecretAccessKeyFile: String?
+    @Option(help: "AWS_SESSION_TOKEN_FILE: file holding a session token") var awsSessionTokenFile: String?
+    @Option(help: "DATABASE_URL_FILE: file holding DATABASE_URL") var databaseUrlFile: String?
     @Option(help: "OUTBOX_RECOVERY_INTERVAL_MS (default 10000)") var outboxRecoveryIntervalMs: String?
     @Option(help: "HTTP_PORT: health and metrics (default 8080)") var httpPort: String?
     @Option(help: "LOG_LEVEL (default info)") var logLevel: String?
@@ -55,7 +67,12 @@ struct RunCommand: AsyncParsableCommand {
             ("THRESHOLD_CAPTURE_LIVENESS", thresholdCaptureLiveness),
             ("REVIEW_BAND_FACE_CONFIDENCE", reviewBandFaceConfidence), ("REVIEW_BAND_LIVENESS", reviewBandLiveness),
             ("REVIEW_BAND_CAPTURE_LIVENESS", reviewBandCaptureLiveness),
-            ("IMAGE_ALLOWED_PREFIXES", imageAllowedPrefixes), ("OUTBOX_RECOVERY_INTERVAL_MS", outboxRecoveryIntervalMs),
+            ("IMAGE_ALLOWED_PREFIXES", imageAllowedPrefixes), ("IMAGE_MAX_BYTES", imageMaxBytes),
+            ("IMAGE_CONNECT_TIMEOUT_MS", imageConnectTimeoutMs), ("IMAGE_TIMEOUT_MS", imageTimeoutMs),
+            ("IMAGE_MAX_ATTEMPTS", imageMaxAttempts), ("IMAGE_CA_FILE", imageCaFile), ("IMAGE_SPOOL_DIR", imageSpoolDir),
+            ("S3_ENDPOINT", s3Endpoint), ("S3_REGION", s3Region), ("AWS_ACCESS_KEY_ID", awsAccessKeyId),
+            ("AWS_SECRET_ACCESS_KEY_FILE", awsSecretAccessKeyFile), ("AWS_SESSION_TOKEN_FILE", awsSessionTokenFile),
+            ("DATABASE_URL_FILE", databaseUrlFile), ("OUTBOX_RECOVERY_INTERVAL_MS", outboxRecoveryIntervalMs),
             ("HTTP_PORT", httpPort), ("LOG_LEVEL", logLevel), ("LOG_FORMAT", logFormat),
         ]
         for case let (name, value?) in flags { values[name] = value }

@@ -27,6 +27,12 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
         sql += text
     }
 
+    /// Appends `$n` bound to `value`, for SQL assembled piece by piece (optional filters).
+    public mutating func append(bind value: some PostgresEncodable) {
+        binds.append(value.postgresValue)
+        sql += "$\(binds.count)"
+    }
+
     /// Appends `($n, $n+1, …)` bound to `values`: one row of a multi-row `VALUES` list, so
     /// a batch of rows is written by one statement instead of one statement per row.
     ///

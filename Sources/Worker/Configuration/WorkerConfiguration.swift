@@ -192,6 +192,12 @@ public struct WorkerConfiguration: Sendable {
             s3: s3)
     }
 
+    /// `DATABASE_URL` or `DATABASE_URL_FILE` alone, for the commands that need only the
+    /// database (`results`, `purge`).
+    public static func databaseURL(_ values: [String: String]) throws(ConfigurationError) -> String {
+        try Settings(values: values).secret("DATABASE_URL")
+    }
+
     /// librdkafka properties for the consumer; operator properties win over ours.
     public var consumerProperties: [String: String] {
         var p = ["bootstrap.servers": kafka.brokers, "group.id": kafka.groupId]

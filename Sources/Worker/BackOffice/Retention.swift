@@ -1,0 +1,44 @@
+import Foundation
+import Postgres
+
+/// `okayface-worker purge`: removes what is past retention. Decisions
+/// (`verification_results`) are the record the business keeps and are never removed here;
+/// the request rows (image URIs, Kafka coordinates), the vendor-call rows and the outbox rows
+/// already published are. An unpublished outbox row is kept whatever its age: removing it
+/// would lose a result event.
+public enum Retention {
+    public struct Report: Sendable, Equatable {
+        public var requests: Int
+        public var vendorCalls: Int
+        public var outboxRows: Int
+        /// Rows older than this were (or, in a dry run, would be) removed.
+        public var cutoff: Date
+        public var dryRun: Bool
+
+        public var summary: String {
+            let verb = dryRun ? "would purge" : "purged"
+            return "\(verb) \(requests) request rows, \(vendorCalls) vendor-call rows and \(outboxRows) published outbox rows "
+                + "older than \(ISO8601DateFormatter().string(from: cutoff)); decisions are kept"
+        }
+    }
+
+    /// One statement, so the three removals commit together.
+    public static func purge(olderThan age: Duration, dryRun: Bool, on connection: PostgresConnection) throws -> Report {
+        let seconds = Double(age.components.seconds)
+        let action = dryRun ? "SELECT 1 FROM" : "DELETE FROM"
+        let returning = dryRun ? "" : "RETURNING 1"
+        let rows = try connection.query(PostgresQuery(unsafeSQL: """
+            WITH cutoff AS (SELECT now() - make_interval(secs => $1::double precision) AS t),
+            r AS (\(action) verification_requests WHERE received_at < (SELECT t FROM cutoff)
+                  AND request_id IN (SELECT request_id FROM verification_results) \(returning)),
+            c AS (\(action) vendor_calls WHERE started_at < (SELECT t FROM cutoff) \(returning)),
+            o AS (\(action) outbox WHERE sent_at IS NOT NULL AND sent_at < (SELECT t FROM cutoff) \(returning))
+            SELECT (SELECT count(*) FROM r) AS requests, (SELECT count(*) FROM c) AS calls,
+                   (SELECT count(*) FROM o) AS outbox, (SELECT t FROM cutoff) AS cutoff
+            """, binds: [seconds.postgresValue]))
+        guard let row = rows.first, let requests = row.int("requests"), let calls = row.int("calls"),
+              let outbox = row.int("outbox"), let cutoff = row.date("cutoff")
+        else { throw PostgresError(message: "purge returned no counts") }
+        return Report(requests: requests, vendorCalls: calls, outboxRows: outbox, cutoff: cutoff, dryRun: dryRun)
+    }
+}

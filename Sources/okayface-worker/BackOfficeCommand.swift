@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import Postgres
+import Worker
+
+/// What the database commands share: the URL with the worker's rules, one connection, and
+/// errors as one line with exit status 78 (settings) or 1 (database).
+enum BackOfficeCommand {
+    static func databaseURL(_ environment: [String: String]) throws -> String {
+        do {
+            return try WorkerConfiguration.databaseURL(environment)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+
+    static func withConnection<T>(_ url: String, _ body: (PostgresConnection) throws -> T) throws -> T {
+        do {
+            let connection = try PostgresConnection(url: url)
+            defer { connection.close() }
+            return try body(connection)
+        } catch {
+            FileHandle.standardError.write(Data("database error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
