@@ -107,6 +107,8 @@ final class TestStack: Sendable {
             "WORKER_SHUTDOWN_GRACE_MS": "5000",
             "OUTBOX_RECOVERY_INTERVAL_MS": "500",
             "LOG_LEVEL": "warning",
+            // Dozens of stacks share the test server: fewer connections each (default 8).
+            "DATABASE_POOL_SIZE": "4",
             "HTTP_PORT": "0",
             // Faster group joins and heartbeats than production defaults, for test speed.
             "KAFKA_CONFIG_SESSION_TIMEOUT_MS": "6000",

@@ -94,7 +94,7 @@ _pg_init() {
 # --- okayface private cluster (scripts/lib/postgres.sh) ---
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$dir'
-max_connections = 200
+max_connections = 500
 fsync = off
 synchronous_commit = off
 full_page_writes = off
