@@ -114,7 +114,6 @@ public struct RemoteURI: Equatable, Sendable {
     private static let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8))
     /// RFC 3986 sub-delims and the other characters a path segment may hold as they are.
     private static let pathCharacters: Set<UInt8> = unreserved.union("!$&'()*+,;=:@".utf8)
-    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     private static func canonicalPath(_ raw: ArraySlice<UInt8>) throws(Refusal) -> String {
         if raw.contains(UInt8(ascii: "?")) || raw.contains(UInt8(ascii: "#")) {
@@ -139,7 +138,7 @@ public struct RemoteURI: Equatable, Sendable {
                     if unreserved.contains(value) {
                         out.append(value)
                     } else {
-                        out += [UInt8(ascii: "%"), hexDigits[Int(high)], hexDigits[Int(low)]]
+                        out += [UInt8(ascii: "%"), HexDigit.uppercase[Int(high)], HexDigit.uppercase[Int(low)]]
                     }
                     decoded.append(value)
                     index += 3

@@ -57,7 +57,6 @@ public struct S3Access: Sendable, CustomStringConvertible {
     /// recomputes from the request line are the same bytes.
     static func awsEncoded(_ canonicalPath: String) -> String {
         let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/".utf8)
-        let digits = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         var bytes = canonicalPath.utf8.makeIterator()
         while let byte = bytes.next() {
@@ -69,7 +68,7 @@ public struct S3Access: Sendable, CustomStringConvertible {
             if unreserved.contains(value) && !(byte == UInt8(ascii: "%") && value == UInt8(ascii: "/")) {
                 out.append(value)
             } else {
-                out += [UInt8(ascii: "%"), digits[Int(value >> 4)], digits[Int(value & 0x0F)]]
+                out += [UInt8(ascii: "%"), HexDigit.uppercase[Int(value >> 4)], HexDigit.uppercase[Int(value & 0x0F)]]
             }
         }
         return String(decoding: out, as: UTF8.self)

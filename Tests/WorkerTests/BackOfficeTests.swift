@@ -7,21 +7,11 @@ import Worker
 /// back-office views.
 @Suite(.timeLimit(.minutes(3)))
 struct BackOfficeTests {
-    /// Runs the worker binary with `arguments`: exit status, standard output, standard error.
-    func run(_ stack: TestStack, _ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
-        process.arguments = arguments
-        process.environment = ["DATABASE_URL": TestStack.withPassword(stack.databaseURL), "PATH": "/usr/bin:/bin"]
-        let out = stack.scratch + "/cmd-\(UUID().uuidString).out"
-        let err = out + ".err"
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        try process.run()
-        await process.exited()
-        return (process.terminationStatus, try String(contentsOfFile: out, encoding: .utf8), try String(contentsOfFile: err, encoding: .utf8))
+    /// Runs the worker binary with `arguments` against the stack's database.
+    func run(_ stack: TestStack, _ arguments: [String]) async throws -> CommandRun {
+        try await CommandRun.run(
+            CrashRecoveryTests.binary, arguments,
+            environment: ["DATABASE_URL": TestStack.withPassword(stack.databaseURL), "PATH": "/usr/bin:/bin"])
     }
 
     @Test func resultsPurgeAndViews() async throws {

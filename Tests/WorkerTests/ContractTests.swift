@@ -12,16 +12,8 @@ struct ContractTests {
         let python = try #require(ProcessInfo.processInfo.environment["OKAYFACE_TEST_PYTHON"], "run through scripts/test")
         let file = folder + "/\(channel)-\(UUID().uuidString).jsonl"
         try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
-        let output = file + ".out"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [TestStack.root + "/scripts/lib/check_contracts.py", channel, file]
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardError = process.standardOutput
-        try process.run()
-        await process.exited()
-        return (process.terminationStatus, try String(contentsOfFile: output, encoding: .utf8))
+        let run = try await CommandRun.run(python, [TestStack.root + "/scripts/lib/check_contracts.py", channel, file])
+        return (run.status, run.out + run.err)
     }
 
     @Test func producedEventsMatchTheSchemasAndTheAsyncAPIDocument() async throws {

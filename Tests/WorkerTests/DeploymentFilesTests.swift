@@ -9,24 +9,10 @@ import Worker
 /// check) read from the file. No Docker engine is needed or used.
 @Suite(.timeLimit(.minutes(2)))
 struct DeploymentFilesTests {
-    /// Runs `executable` with `arguments` (and `input`); its exit status and standard output.
+    /// Runs `executable` in the project's root; its exit status and standard output.
     func run(_ executable: String, _ arguments: [String], input: String? = nil) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: TestStack.root)
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("okf-compose-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        await process.exited()
-        return (process.terminationStatus, try String(contentsOf: output, encoding: .utf8))
+        let run = try await CommandRun.run(executable, arguments, input: input, directory: TestStack.root)
+        return (run.status, run.out)
     }
 
     @Test func composeFileParsesAndGivesTheWorkerValidSettings() async throws {

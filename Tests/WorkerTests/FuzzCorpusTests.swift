@@ -19,15 +19,9 @@ struct FuzzCorpusTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: corpus)
         #expect(files.count >= 5, "the corpus of \(target) should hold its seeds")
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [target, corpus]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        await process.exited()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0)
+        let run = try await CommandRun.run(binary, [target, corpus])
+        let text = run.out
+        #expect(run.status == 0)
         #expect(text.contains("\(target): \(files.count) inputs replayed, no crash"), "\(text)")
     }
 }

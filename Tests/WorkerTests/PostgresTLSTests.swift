@@ -53,16 +53,10 @@ struct PostgresTLSTests {
     }
 
     static func ask(_ url: String, _ sql: String) async throws -> String? {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<String?, any Error>) in
-            Thread.detachNewThread {
-                do {
-                    let connection = try PostgresConnection(url: url)
-                    defer { connection.close() }
-                    done.resume(returning: try connection.query(PostgresQuery(unsafeSQL: sql)).first?.string("v"))
-                } catch {
-                    done.resume(throwing: error)
-                }
-            }
+        try await TestStack.offPool {
+            let connection = try PostgresConnection(url: url)
+            defer { connection.close() }
+            return try connection.query(PostgresQuery(unsafeSQL: sql)).first?.string("v")
         }
     }
 }

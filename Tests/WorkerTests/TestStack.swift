@@ -259,12 +259,11 @@ final class TestStack: Sendable {
 
     /// Runs blocking work on a thread of its own and waits for it without holding one of
     /// Swift's cooperative threads.
-    static func offPool(_ work: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
             Thread.detachNewThread {
                 do {
-                    try work()
-                    done.resume()
+                    done.resume(returning: try work())
                 } catch {
                     done.resume(throwing: error)
                 }

@@ -170,16 +170,9 @@ struct WorkerConfigurationTests {
 
     /// Runs `okayface-worker` with `arguments`: its exit status and standard error.
     func runBinary(_ arguments: [String]) async throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
-        process.arguments = arguments
-        process.environment = minimal.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = Pipe()
-        try process.run()
-        await process.exited()
-        return (process.terminationStatus, String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let run = try await CommandRun.run(
+            CrashRecoveryTests.binary, arguments, environment: minimal.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a })
+        return (run.status, run.err)
     }
 
     @Test func theBinaryStopsWithOneLineAndStatus78() async throws {

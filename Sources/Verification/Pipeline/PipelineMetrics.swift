@@ -20,6 +20,13 @@ struct PipelineMetrics: Sendable {
     /// Bytes of the images of requests between their load and the end of their vendor calls.
     let inFlightImageBytes = Meter(label: "okayface_in_flight_image_bytes")
 
+    /// Per endpoint, made once: every vendor call records into one (a per-call lookup in the
+    /// backend's registry would take its lock twice per decision).
+    private let journeyDuration = Timer(
+        label: "okayface_vendor_call_duration_seconds", dimensions: [("endpoint", VendorCallRecord.Endpoint.createJourney.rawValue)])
+    private let okayFacePlusDuration = Timer(
+        label: "okayface_vendor_call_duration_seconds", dimensions: [("endpoint", VendorCallRecord.Endpoint.okayFacePlus.rawValue)])
+
     /// One per decision written, and one per reason word (`reason="none"` without any).
     func decided(_ decision: Decision, reasons: [String]) {
         for reason in reasons.isEmpty ? ["none"] : reasons {
@@ -37,8 +44,8 @@ struct PipelineMetrics: Sendable {
     /// an unbounded label.
     func vendorCall(_ call: VendorCallRecord) {
         let endpoint = call.endpoint.rawValue
-        Timer(label: "okayface_vendor_call_duration_seconds", dimensions: [("endpoint", endpoint)])
-            .recordNanoseconds(Int64(call.durationMs * 1_000_000))
+        let duration = call.endpoint == .okayFacePlus ? okayFacePlusDuration : journeyDuration
+        duration.recordNanoseconds(Int64(call.durationMs * 1_000_000))
         if call.attempt > 1 { vendorRetries.increment() }
         let code: String? =
             switch call.outcome {
