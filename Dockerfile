@@ -29,7 +29,11 @@ RUN apt-get update \
 COPY --from=build /out/okayface-worker /out/okayface-dev /usr/local/bin/
 COPY migrations /app/migrations
 WORKDIR /app
-ENV HTTP_PORT=8080 \
+# `docker build --build-arg REVISION=$(git rev-parse --short HEAD) .` names the commit in
+# `--version`, the start-up line and okayface_build_info.
+ARG REVISION=""
+ENV OKAYFACE_BUILD_REVISION=${REVISION} \
+    HTTP_PORT=8080 \
     MIGRATIONS_DIR=/app/migrations \
     LOG_FORMAT=json
 USER 10001:10001

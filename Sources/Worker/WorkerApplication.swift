@@ -33,6 +33,8 @@ public struct WorkerApplication: Sendable {
         // Installs the Prometheus backend before the first metric is made.
         _ = PrometheusExport.registry
         Gauge(label: "okayface_circuit_state").record(0)
+        let version = BuildInfo.describe(revision: ProcessInfo.processInfo.environment["OKAYFACE_BUILD_REVISION"])
+        Gauge(label: "okayface_build_info", dimensions: [("version", version)]).record(1)
         OpenFileLimit.ensure(OpenFileLimit.needed(maxInFlight: c.maxInFlight, databasePoolSize: c.databasePoolSize), logger: logger)
         // One connection per request in flight: with fewer, requests queue for a connection
         // and the wait is counted as vendor time (measured in docs/benchmarks.md).
@@ -84,6 +86,7 @@ public struct WorkerApplication: Sendable {
         logger.info(
             "okayface-worker starting",
             metadata: [
+                "version": "\(version)",
                 "brokers": "\(c.kafka.brokers)", "group": "\(c.kafka.groupId)", "requests": "\(c.kafka.requestTopic)",
                 "results": "\(c.kafka.resultTopic)", "dlq": "\(c.kafka.dlqTopic)", "maxInFlight": "\(c.maxInFlight)",
                 "vendorRateLimit": "\(c.vendorRateLimit.map { "\($0.requestsPerSecond)/s, burst \($0.burst)" } ?? "none")",

@@ -7,17 +7,15 @@ import Worker
 struct MigrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply migrations/*.sql in order.")
 
-    @Option(help: "DATABASE_URL: libpq connection URI") var databaseUrl: String?
+    @Option(help: "DATABASE_URL: libpq connection URI (or DATABASE_URL_FILE in the environment)") var databaseUrl: String?
     @Option(help: "MIGRATIONS_DIR: folder of NNNN_name.sql files (default ./migrations)") var migrationsDir: String?
 
     func run() throws {
         var environment = ProcessInfo.processInfo.environment
-        if let databaseUrl { environment["DATABASE_URL"] = databaseUrl }
+        if let databaseUrl { environment["DATABASE_URL"] = databaseUrl; environment["DATABASE_URL_FILE"] = nil }
         if let migrationsDir { environment["MIGRATIONS_DIR"] = migrationsDir }
-        guard let url = environment["DATABASE_URL"], !url.isEmpty else {
-            FileHandle.standardError.write(Data("configuration error: DATABASE_URL is required but not set\n".utf8))
-            throw ExitCode(78)
-        }
+        // The same reader as every other command: DATABASE_URL or DATABASE_URL_FILE, not both.
+        let url = try BackOfficeCommand.databaseURL(environment)
         LogSetup.bootstrap(format: environment["LOG_FORMAT"] == "text" ? .text : .json, level: .info)
         let logger = Logger(label: "okayface-worker.migrate")
         let directory = DatabaseMigrations.directory(environment: environment)

@@ -17,11 +17,11 @@ struct ResultsCommand: ParsableCommand {
     @Option(help: "decided at or after: RFC 3339, or an age such as 24h or 7d") var since: String?
     @Option(help: "decided before: RFC 3339, or an age") var until: String?
     @Option(help: "at most this many (default 50)") var limit: Int = 50
-    @Option(help: "table or json") var format: String = "table"
+    @Option(help: "table, json or csv") var format: String = "table"
 
     func run() throws {
         var environment = ProcessInfo.processInfo.environment
-        if let databaseUrl { environment["DATABASE_URL"] = databaseUrl }
+        if let databaseUrl { environment["DATABASE_URL"] = databaseUrl; environment["DATABASE_URL_FILE"] = nil }
         var filter = ResultsFilter(requestId: requestId, journeyId: journeyId, subject: subject, limit: limit)
         if let decision {
             guard let value = Decision(rawValue: decision) else { throw ValidationError("--decision must be approved, rejected, review or error") }
@@ -35,15 +35,14 @@ struct ResultsCommand: ParsableCommand {
             guard let date = AgeSpec.instant(until) else { throw ValidationError("--until must be RFC 3339 or an age such as 24h") }
             filter.until = date
         }
-        guard ["table", "json"].contains(format) else { throw ValidationError("--format must be table or json") }
+        guard let format = ResultsReport.Format(rawValue: format) else { throw ValidationError("--format must be table, json or csv") }
         guard limit > 0 else { throw ValidationError("--limit must be positive") }
+        if let contradiction = filter.contradiction { throw ValidationError(contradiction) }
 
         let url = try BackOfficeCommand.databaseURL(environment)
         let rows = try BackOfficeCommand.withConnection(url) { try Array($0.query(filter.query)) }
-        if format == "json" {
-            FileHandle.standardOutput.write(Data(try ResultsReport.json(rows)))
-        } else {
-            print(ResultsReport.table(rows), terminator: "")
-        }
+        let report = ResultsReport(found: rows, limit: limit)
+        FileHandle.standardOutput.write(Data(try report.render(format)))
+        if format != .table, let note = report.truncationNote { FileHandle.standardError.write(Data((note + "\n").utf8)) }
     }
 }

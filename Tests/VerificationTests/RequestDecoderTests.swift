@@ -83,4 +83,32 @@ struct RequestDecoderTests {
         #expect(try decode(template.replacingOccurrences(of: "ID", with: ok)).requestId == ok)
         #expect(rejection(template.replacingOccurrences(of: "ID", with: tooLong))?.code == .invalidField)
     }
+
+    /// requestId is the idempotency key: ids that look alike, or look like nothing, are refused.
+    @Test(arguments: [
+        ("   ", "requestId must not contain whitespace (U+0020)"),
+        ("zw\u{200B}-001", "requestId must not contain invisible format characters (U+200B)"),
+        ("a b", "requestId must not contain whitespace (U+0020)"),
+        ("tab\tid", "requestId contains control characters"),
+        ("nbsp\u{00A0}id", "requestId must not contain whitespace (U+00A0)"),
+        ("bom\u{FEFF}", "requestId must not contain invisible format characters (U+FEFF)"),
+        ("rtl\u{202E}di", "requestId must not contain invisible format characters (U+202E)"),
+        ("filler\u{115F}x", "requestId must not contain invisible characters (U+115F)"),
+        ("ideographic\u{3000}space", "requestId must not contain whitespace (U+3000)"),
+        ("private\u{E000}", "requestId must not contain unassigned or private-use characters (U+E000)"),
+    ])
+    func refusesIdsThatLookLikeOthers(_ id: String, _ message: String) throws {
+        let json = try JSONSerialization.data(withJSONObject: [
+            "requestId": id, "images": ["idCard": "a", "best": "b", "mobileSdkData": "c"],
+        ])
+        #expect(rejection(String(decoding: json, as: UTF8.self)) == InvalidRequest(.invalidField, message))
+    }
+
+    @Test(arguments: ["zw-001", "0b7c7d0e-3c1e-4a58-9a43-0e1f4f1f2a10", "kunde-ü-7", "申请-42", "a.b_c:d/e"])
+    func acceptsOrdinaryIds(_ id: String) throws {
+        let json = try JSONSerialization.data(withJSONObject: [
+            "requestId": id, "images": ["idCard": "a", "best": "b", "mobileSdkData": "c"],
+        ])
+        #expect(try RequestDecoder.decode(Array(json)).requestId == id)
+    }
 }

@@ -75,13 +75,83 @@ struct BackOfficeTests {
         await stack.close()
     }
 
+    /// The operator's slips: a minute read as a month, a window that ends before it starts, a
+    /// limit that hides rows. Each is refused or said, never answered with a silent empty list.
+    @Test func slipsAreRefusedOrSaid() async throws {
+        let stack = try await TestStack()
+        let worker = try stack.startWorker()
+        for n in 1...3 { try await stack.publish(stack.request("slip-\(n)", subject: n == 3 ? "=HYPERLINK(\"x\")" : "customer,\(n)")) }
+        try await stack.waitForDecisions(3)
+        try await worker.stop()
+
+        let minute = try await run(stack, ["purge", "--older-than", "1m"])
+        #expect(minute.status != 0 && minute.err.contains("under one day"), "\(minute.err)")
+        #expect(try await stack.count("SELECT count(*) FROM verification_requests") == 3)
+        let years = try await run(stack, ["purge", "--older-than", "5y", "--dry-run"])
+        #expect(years.status == 0 && years.out.hasPrefix("would purge 0 request rows"), "\(years.out) \(years.err)")
+
+        let empty = try await run(stack, ["results", "--since", "5m", "--until", "10m"])
+        #expect(empty.status != 0 && empty.err.contains("the window is empty"), "\(empty.err)")
+
+        let cut = try await run(stack, ["results", "--limit", "2"])
+        #expect(cut.status == 0)
+        #expect(cut.out.hasSuffix("(2 decisions shown; more decisions match: only the newest 2 are shown (raise --limit or narrow the filters))\n"), "\(cut.out)")
+        let whole = try await run(stack, ["results", "--limit", "3"])
+        #expect(whole.out.hasSuffix("(3 decisions)\n"), "\(whole.out)")
+        let cutJSON = try await run(stack, ["results", "--limit", "1", "--format", "json"])
+        #expect(cutJSON.err.contains("more decisions match"))
+        #expect((try JSONSerialization.jsonObject(with: Data(cutJSON.out.utf8)) as? [Any])?.count == 1)
+
+        // JSON named like the result events.
+        let json = try await run(stack, ["results", "--request-id", "slip-1", "--format", "json"])
+        let object = try #require((try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]])?.first)
+        let thresholds = try #require(object["thresholds"] as? [String: Double])
+        #expect(thresholds == ["faceConfidence": 75, "liveness": 0.5, "captureLiveness": 0.5])
+        let vendor = try #require(object["vendor"] as? [String: Any])
+        #expect(vendor["httpStatus"] as? Int == 200)
+        #expect(vendor["messageCode"] as? String == "api.success")
+        #expect(vendor["message"] == nil)
+
+        // CSV: quoted where needed, formulas defused, CRLF lines.
+        let csv = try await run(stack, ["results", "--format", "csv"])
+        #expect(csv.status == 0, "\(csv.err)")
+        let lines = csv.out.components(separatedBy: "\r\n")
+        #expect(lines.first == "request_id,journey_id,subject,decision,reasons,confidence,liveness,capture,attempts,processed_at")
+        #expect(lines.count == 5 && lines.last == "")
+        #expect(lines.contains { $0.hasPrefix("slip-1,") && $0.contains(",\"customer,1\",approved,") })
+        #expect(lines.contains { $0.hasPrefix("slip-3,") && $0.contains(",\"'=HYPERLINK(\"\"x\"\")\",approved,") }, "\(lines)")
+        #expect(try await run(stack, ["results", "--format", "xml"]).err.contains("--format must be table, json or csv"))
+        await stack.close()
+    }
+
+    /// `migrate` reads the database URL like every other command: compose gives it only the file form.
+    @Test func migrateReadsTheDatabaseURLFromAFile() async throws {
+        let database = try await TestStack.blankDatabase()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("db-url-\(UUID().uuidString)").path
+        try Data((TestStack.withPassword(database) + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let environment = ["DATABASE_URL_FILE": file, "PATH": "/usr/bin:/bin"]
+        let first = try await CommandRun.run(
+            CrashRecoveryTests.binary, ["migrate"], environment: environment, directory: TestStack.root)
+        #expect(first.status == 0, "\(first.err)")
+        #expect(first.out.hasPrefix("migrations: applied 1, 2, 3"), "\(first.out)")
+        let second = try await CommandRun.run(
+            CrashRecoveryTests.binary, ["migrate"], environment: environment, directory: TestStack.root)
+        #expect(second.out == "migrations: up to date\n", "\(second.out) \(second.err)")
+        let both = try await CommandRun.run(
+            CrashRecoveryTests.binary, ["migrate"], environment: environment.merging(["DATABASE_URL": database]) { a, _ in a },
+            directory: TestStack.root)
+        #expect(both.status == 78 && both.err.contains("DATABASE_URL and DATABASE_URL_FILE are both set"), "\(both.err)")
+    }
+
     @Test func ages() {
         #expect(AgeSpec.parse("90d") == .seconds(90 * 86_400))
         #expect(AgeSpec.parse("12h") == .seconds(43_200))
         #expect(AgeSpec.parse("2w") == .seconds(1_209_600))
         #expect(AgeSpec.parse("0d") == nil)
         #expect(AgeSpec.parse("d") == nil)
-        #expect(AgeSpec.parse("10y") == nil)
+        #expect(AgeSpec.parse("10y") == .seconds(10 * 365 * 86_400))
+        #expect(AgeSpec.parse("101y") == nil)
         #expect(AgeSpec.parse("-5d") == nil)
     }
 }

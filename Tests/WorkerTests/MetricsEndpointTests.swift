@@ -1,4 +1,5 @@
 import Foundation
+import Worker
 import Testing
 
 /// `/metrics` in Prometheus text format after real traffic: every family the operators'
@@ -38,6 +39,7 @@ struct MetricsEndpointTests {
         #expect((value(text, "okayface_vendor_retries_total ") ?? 0) >= 1)
         #expect(text.contains(#"okayface_vendor_call_errors_total{endpoint="okayface_plus_v1",code="#))
         #expect(value(text, "okayface_circuit_state ") != nil)
+        #expect(value(text, "okayface_build_info{version=\"\(BuildInfo.version)\"} ") == 1, "\(text)")
         #expect(value(text, "okayface_in_flight_requests ") != nil)
         #expect(value(text, "okayface_in_flight_image_bytes ") != nil)
         #expect(text.contains(#"okayface_consumer_lag{topic="okayface.verification.requests",partition="#))

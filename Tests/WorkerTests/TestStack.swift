@@ -91,6 +91,21 @@ final class TestStack: Sendable {
 
     enum TestStackError: Error { case noDatabase, timedOut(String) }
 
+    /// A new, empty (unmigrated) database on the test server; returns its URL.
+    static func blankDatabase() async throws -> String {
+        guard let base = ProcessInfo.processInfo.environment["DATABASE_URL"], let slash = base.lastIndex(of: "/") else {
+            Issue.record("DATABASE_URL is not set: run the tests through scripts/test, which starts PostgreSQL")
+            throw TestStackError.noDatabase
+        }
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        try await offPool {
+            let admin = try PostgresConnection(url: base)
+            defer { admin.close() }
+            try admin.execute("CREATE DATABASE \(name)")
+        }
+        return String(base[...slash]) + name
+    }
+
     /// The worker's settings for this stack; `overrides` win.
     func environment(_ overrides: [String: String] = [:]) -> [String: String] {
         var env = [

@@ -68,6 +68,45 @@ struct WorkerConfigurationTests {
         #expect(c.producerProperties["group.id"] == nil)
     }
 
+    /// librdkafka itself checks each property at load time: a typo is one line naming the variable.
+    @Test func unknownOrMalformedKafkaPropertiesAreNamed() {
+        var values = minimal
+        values["KAFKA_CONFIG_FOO_BAR"] = "1"
+        #expect(error(values)?.description
+            == "configuration error: KAFKA_CONFIG_FOO_BAR is refused by librdkafka (foo.bar): No such configuration property: \"foo.bar\"")
+        values["KAFKA_CONFIG_FOO_BAR"] = nil
+        values["KAFKA_CONFIG_SESSION_TIMEOUT_MS"] = "soon"
+        #expect(error(values)?.variable == "KAFKA_CONFIG_SESSION_TIMEOUT_MS")
+    }
+
+    @Test func kafkaSecretsComeFromFiles() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sasl-\(UUID().uuidString)").path
+        try Data("kafka-secret-value\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var values = minimal
+        values["KAFKA_CONFIG_SASL_PASSWORD_FILE"] = path
+        values["KAFKA_CONFIG_SASL_USERNAME"] = "worker"
+        let c = try WorkerConfiguration.load(values)
+        #expect(c.consumerProperties["sasl.password"] == "kafka-secret-value")
+        #expect(c.producerProperties["sasl.password"] == "kafka-secret-value")
+        #expect(c.consumerProperties["sasl.password.file"] == nil)
+        values["KAFKA_CONFIG_SASL_PASSWORD"] = "direct"
+        #expect(error(values)?.description
+            == "configuration error: KAFKA_CONFIG_SASL_PASSWORD and KAFKA_CONFIG_SASL_PASSWORD_FILE are both set; set one")
+        values["KAFKA_CONFIG_SASL_PASSWORD"] = nil
+        values["KAFKA_CONFIG_SASL_PASSWORD_FILE"] = "/nonexistent/sasl"
+        #expect(error(values)?.variable == "KAFKA_CONFIG_SASL_PASSWORD_FILE")
+    }
+
+    @Test func circuitPauseMustNotExceedItsCap() {
+        var values = minimal
+        values["OKAYFACE_CIRCUIT_OPEN_MS"] = "60000"
+        #expect(error(values)?.description
+            == "configuration error: OKAYFACE_CIRCUIT_OPEN_MS (60000) must not exceed OKAYFACE_CIRCUIT_MAX_OPEN_MS (30000)")
+        values["OKAYFACE_CIRCUIT_MAX_OPEN_MS"] = "60000"
+        #expect(error(values) == nil)
+    }
+
     @Test(arguments: ["DATABASE_URL", "OKAYFACE_BASE_URL", "OKAYFACE_USERNAME", "OKAYFACE_PASSWORD", "IMAGE_ALLOWED_PREFIXES"])
     func missingRequiredSettingIsNamed(_ name: String) {
         var values = minimal
@@ -182,5 +221,14 @@ struct WorkerConfigurationTests {
         let rate = try await runBinary(["run", "--okayface-max-rps", "0"])
         #expect(rate.status == 78)
         #expect(rate.stderr == "configuration error: OKAYFACE_MAX_RPS must be a number in 0.001...100000.0 (got \"0\")\n")
+    }
+
+    @Test func versionIsPrintedWithTheImagesRevision() async throws {
+        let plain = try await CommandRun.run(CrashRecoveryTests.binary, ["--version"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(plain.status == 0)
+        #expect(plain.out == BuildInfo.version + "\n")
+        let image = try await CommandRun.run(
+            CrashRecoveryTests.binary, ["--version"], environment: ["PATH": "/usr/bin:/bin", "OKAYFACE_BUILD_REVISION": "abc1234"])
+        #expect(image.out == BuildInfo.version + "+abc1234\n")
     }
 }

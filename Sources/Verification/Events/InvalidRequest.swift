@@ -8,6 +8,8 @@ public struct InvalidRequest: Error, Sendable, Equatable, CustomStringConvertibl
         case missingField = "missing_field"
         case invalidField = "invalid_field"
         case unsupportedSchemaVersion = "unsupported_schema_version"
+        /// A valid request whose `requestId` already has a decision made for other content.
+        case conflictingDuplicate = "conflicting_duplicate"
     }
 
     public var code: Code

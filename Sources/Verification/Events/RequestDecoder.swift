@@ -29,6 +29,7 @@ public enum RequestDecoder {
         }
 
         let requestId = try requiredString(object, "requestId", maxLength: maxRequestIdLength)
+        if let problem = identifierProblem(requestId) { throw InvalidRequest(.invalidField, "requestId \(problem)") }
         let journeyId = try optionalString(object, "journeyId", maxLength: maxJourneyIdLength)
 
         guard let rawImages = object["images"], !(rawImages is NSNull) else {
@@ -102,6 +103,33 @@ public enum RequestDecoder {
             throw InvalidRequest(.invalidField, "\(path)\(key) contains control characters")
         }
         return text
+    }
+
+    /// Why `id` cannot be an idempotency key, or nil. `requestId` is what decides whether two
+    /// events are the same request: an id of blanks, or one holding an invisible character
+    /// (`zw\u{200B}-001` reads as `zw-001` in every log and console), would make two different
+    /// keys look alike to the people who read them.
+    public static func identifierProblem(_ id: String) -> String? {
+        for scalar in id.unicodeScalars {
+            if scalar.properties.isWhitespace { return "must not contain whitespace (U+\(hex(scalar)))" }
+            switch scalar.properties.generalCategory {
+            case .control: return "contains control characters"
+            case .format: return "must not contain invisible format characters (U+\(hex(scalar)))"
+            case .lineSeparator, .paragraphSeparator, .spaceSeparator: return "must not contain whitespace (U+\(hex(scalar)))"
+            case .unassigned, .privateUse, .surrogate: return "must not contain unassigned or private-use characters (U+\(hex(scalar)))"
+            default: continue
+            }
+        }
+        // Default-ignorable scalars that are not of category Cf (e.g. U+115F HANGUL CHOSEONG FILLER).
+        if let hidden = id.unicodeScalars.first(where: { $0.properties.isDefaultIgnorableCodePoint }) {
+            return "must not contain invisible characters (U+\(hex(hidden)))"
+        }
+        return nil
+    }
+
+    private static func hex(_ scalar: Unicode.Scalar) -> String {
+        let digits = String(scalar.value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     private static func isLowerHexDigit(_ byte: UInt8) -> Bool {

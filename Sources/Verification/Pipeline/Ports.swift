@@ -14,6 +14,36 @@ public protocol ResultStore: Sendable {
     /// Writes the record in one transaction. When another worker decided the same request
     /// first, nothing is written and `.alreadyDecided` is returned.
     func save(_ record: VerificationRecord) async throws -> SaveOutcome
+    /// What was stored of an already-decided request, to tell a redelivery from a different
+    /// request that reuses its id; nil when the request row is gone (purged) or never written.
+    func storedRequest(requestId: String) async throws -> StoredRequest?
+}
+
+/// The parts of a stored request that make it the same request: a second event with the
+/// same `requestId` that differs in any of them is a conflicting duplicate, not a redelivery.
+public struct StoredRequest: Sendable, Equatable {
+    public var images: [ImageRole: String]
+    public var subject: String?
+    public var journeyId: String?
+    /// The worker created the journey (the event had none), so the stored id is not the event's.
+    public var journeyCreated: Bool
+
+    public init(images: [ImageRole: String], subject: String?, journeyId: String?, journeyCreated: Bool) {
+        self.images = images
+        self.subject = subject
+        self.journeyId = journeyId
+        self.journeyCreated = journeyCreated
+    }
+
+    /// The fields of `request` that differ from this stored one, by their event names.
+    public func differences(from request: VerificationRequested) -> [String] {
+        var fields: [String] = []
+        for role in ImageRole.allCases where images[role] != request.images[role] { fields.append("images.\(role.rawValue)") }
+        if subject != request.subject { fields.append("subject") }
+        let storedJourney = journeyCreated ? nil : journeyId
+        if storedJourney != request.journeyId { fields.append("journeyId") }
+        return fields
+    }
 }
 
 /// What `ResultStore.claim` found.

@@ -71,8 +71,7 @@ public struct VerificationPipeline: Sendable {
         guard let claim = await untilDone(logger, "claim", { try await store.claim(requestId: request.requestId, worker: worker) })
         else { return .abandoned }
         guard case .claimed(let runs, let earlierVendorRuns) = claim else {
-            logger.info("request already decided, skipping")
-            return .duplicate(requestId: request.requestId)
+            return await alreadyDecided(request, message, logger)
         }
 
         let log = RunLog(journeyId: request.journeyId)
@@ -124,6 +123,27 @@ public struct VerificationPipeline: Sendable {
             logger.info("another worker decided this request first")
         }
         return .decided(requestId: request.requestId, result.decision)
+    }
+
+    /// A redelivery is skipped; an event that reuses a decided request's id for other content
+    /// is dead-lettered as `conflicting_duplicate`, and the decision stays as it is.
+    private func alreadyDecided(_ request: VerificationRequested, _ message: IncomingMessage, _ logger: Logger) async -> PipelineOutcome {
+        guard let stored = await untilDone(logger, "stored request", { try await store.storedRequest(requestId: request.requestId) })
+        else { return .abandoned }
+        let differences = stored?.differences(from: request) ?? []
+        guard !differences.isEmpty else {
+            logger.info("request already decided, skipping")
+            return .duplicate(requestId: request.requestId)
+        }
+        let error = InvalidRequest(
+            .conflictingDuplicate,
+            "requestId already has a decision for a request with other \(differences.joined(separator: ", ")); the decision stands")
+        logger.info(
+            "conflicting duplicate of a decided request, dead-lettering",
+            metadata: ["error.code": "\(error.code.rawValue)", "fields": "\(differences.joined(separator: ","))"])
+        metrics.deadLettered(code: error.code.rawValue)
+        let sent: Void? = await untilDone(logger, "dead-letter") { try await deadLetters.deadLetter(message, error: error) }
+        return sent != nil ? .deadLettered(error) : .abandoned
     }
 
     func metricsDuplicateVendorCall() { metrics.duplicateVendorCalls.increment() }

@@ -2,7 +2,7 @@ import Foundation
 import Verification
 
 /// A duration written the way operators write retention and look-back windows: a whole
-/// number and a unit, `90d`, `12h`, `30m`, `45s`, `2w`.
+/// number and a unit, `90d`, `12h`, `30m`, `45s`, `2w`, `5y` (a year is 365 days).
 public enum AgeSpec {
     public static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
@@ -14,6 +14,7 @@ public enum AgeSpec {
         case "h": seconds = 3_600
         case "d": seconds = 86_400
         case "w": seconds = 604_800
+        case "y": seconds = 365 * 86_400
         default: return nil
         }
         let (total, overflow) = number.multipliedReportingOverflow(by: seconds)

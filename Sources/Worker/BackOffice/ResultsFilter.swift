@@ -27,12 +27,23 @@ public struct ResultsFilter: Sendable {
         self.limit = limit
     }
 
-    /// The query, every value bound as a parameter.
+    /// Why the filter can match nothing whatever the data, or nil: an empty time window is an
+    /// operator's slip (`--since 5m --until 10m`), not a question with the answer "none".
+    public var contradiction: String? {
+        if let since, let until, since >= until {
+            return "--since \(Timestamp.format(since)) is not before --until \(Timestamp.format(until)): the window is empty"
+                + " (an age counts back from now, so --since 10m --until 5m is the five minutes that ended five minutes ago)"
+        }
+        return nil
+    }
+
+    /// The query, every value bound as a parameter; it asks for `limit + 1` rows, so that
+    /// ``ResultsReport`` can say when there are more.
     public var query: PostgresQuery {
         var q = PostgresQuery(unsafeSQL: """
             SELECT request_id, journey_id, subject, decision, reasons, face_confidence, liveness_probability,
                    capture_liveness_probability, capture_liveness_score, vendor_http_status, vendor_message, attempts,
-                   requested_at, processed_at
+                   requested_at, processed_at, thresholds
             FROM verification_results WHERE true
             """)
         func condition(_ sql: String, _ value: (some PostgresEncodable)?) {
@@ -46,8 +57,9 @@ public struct ResultsFilter: Sendable {
         condition("decision =", decision?.rawValue)
         condition("processed_at >=", since)
         condition("processed_at <", until)
+        // One row more than asked for tells whether more exist.
         q.append(unsafeSQL: " ORDER BY processed_at DESC, request_id LIMIT ")
-        q.append(bind: max(1, limit))
+        q.append(bind: max(1, limit) + 1)
         return q
     }
 }

@@ -2,34 +2,91 @@ import Foundation
 import Postgres
 import Verification
 
-/// The rows `okayface-worker results` found, as a table for people or as JSON for tools.
-public enum ResultsReport {
-    /// One line per decision under a header; empty scores are blank.
-    public static func table(_ rows: [PostgresRow]) -> String {
-        let header = ["request_id", "journey_id", "subject", "decision", "reasons", "confidence", "liveness", "capture", "attempts", "processed_at"]
-        let lines = rows.map { row -> [String] in
-            [
-                row.string("request_id") ?? "", row.string("journey_id") ?? "", row.string("subject") ?? "",
-                row.string("decision") ?? "", (row.textArray("reasons") ?? []).joined(separator: ","),
-                number(row.double("face_confidence")), number(row.double("liveness_probability")),
-                number(row.double("capture_liveness_probability")), row.string("attempts") ?? "",
-                row.date("processed_at").map(Timestamp.format) ?? "",
-            ]
+/// The rows `okayface-worker results` found, as a table for people, or as JSON or CSV for tools.
+public struct ResultsReport: Sendable {
+    /// How the rows are written.
+    public enum Format: String, Sendable, CaseIterable {
+        case table
+        case json
+        case csv
+    }
+
+    /// At most `limit` rows, newest first.
+    public let rows: [PostgresRow]
+    /// The query found more than `limit`: the report is cut.
+    public let more: Bool
+    public let limit: Int
+
+    /// `found` is what ``ResultsFilter/query`` returned: up to `limit + 1` rows.
+    public init(found: [PostgresRow], limit: Int) {
+        self.limit = max(1, limit)
+        rows = Array(found.prefix(self.limit))
+        more = found.count > self.limit
+    }
+
+    /// The line that says the report is cut, or nil. The table ends with it; JSON and CSV
+    /// stay machine-readable and the command writes it to standard error.
+    public var truncationNote: String? {
+        more ? "more decisions match: only the newest \(limit) are shown (raise --limit or narrow the filters)" : nil
+    }
+
+    public func render(_ format: Format) throws -> [UInt8] {
+        switch format {
+        case .table: Array(table().utf8)
+        case .json: try json()
+        case .csv: Array(csv().utf8)
         }
+    }
+
+    private static let columns = [
+        "request_id", "journey_id", "subject", "decision", "reasons", "confidence", "liveness", "capture", "attempts", "processed_at",
+    ]
+
+    private func cells(_ row: PostgresRow) -> [String] {
+        [
+            row.string("request_id") ?? "", row.string("journey_id") ?? "", row.string("subject") ?? "",
+            row.string("decision") ?? "", (row.textArray("reasons") ?? []).joined(separator: ","),
+            Self.number(row.double("face_confidence")), Self.number(row.double("liveness_probability")),
+            Self.number(row.double("capture_liveness_probability")), row.string("attempts") ?? "",
+            row.date("processed_at").map(Timestamp.format) ?? "",
+        ]
+    }
+
+    /// One line per decision under a header; empty scores are blank.
+    public func table() -> String {
+        let header = Self.columns
+        let lines = rows.map(cells)
         let widths = header.indices.map { column in ([header] + lines).map { $0[column].count }.max() ?? 0 }
         func render(_ cells: [String]) -> String {
             zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces)
         }
         let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
-        return ([render(header), rule] + lines.map(render) + ["(\(rows.count) \(rows.count == 1 ? "decision" : "decisions"))"])
-            .joined(separator: "\n") + "\n"
+        var footer = "(\(rows.count) \(rows.count == 1 ? "decision" : "decisions"))"
+        if let truncationNote { footer = "(\(rows.count) decisions shown; \(truncationNote))" }
+        return ([render(header), rule] + lines.map(render) + [footer]).joined(separator: "\n") + "\n"
     }
 
-    /// A JSON array of objects named like the result events' fields.
-    public static func json(_ rows: [PostgresRow]) throws -> [UInt8] {
+    /// RFC 4180: a header line, then one line per decision, CRLF line ends. A cell that a
+    /// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a leading `'`: a
+    /// subject comes from upstream and is shown to people who open the file.
+    public func csv() -> String {
+        func escape(_ cell: String) -> String {
+            var text = cell
+            if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
+            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return ([Self.columns] + rows.map(cells)).map { $0.map(escape).joined(separator: ",") + "\r\n" }.joined()
+    }
+
+    /// A JSON array of objects named like the result events' fields (design of
+    /// VerificationCompleted): `scores`, `thresholds`, `vendor.httpStatus` and
+    /// `vendor.messageCode` (the vendor's message code, or its error code for a failed call).
+    public func json() throws -> [UInt8] {
         let objects: [[String: Any]] = rows.map { row in
             func value(_ v: Any?) -> Any { v ?? NSNull() }
+            let thresholds = row.string("thresholds").flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
             return [
                 "requestId": value(row.string("request_id")),
                 "journeyId": value(row.string("journey_id")),
@@ -42,7 +99,8 @@ public enum ResultsReport {
                     "captureLiveness": value(row.double("capture_liveness_probability")),
                     "captureLivenessScore": value(row.double("capture_liveness_score")),
                 ],
-                "vendor": ["httpStatus": value(row.int("vendor_http_status")), "message": value(row.string("vendor_message"))],
+                "thresholds": value(thresholds),
+                "vendor": ["httpStatus": value(row.int("vendor_http_status")), "messageCode": value(row.string("vendor_message"))],
                 "attempts": value(row.int("attempts")),
                 "requestedAt": value(row.date("requested_at").map(Timestamp.format)),
                 "processedAt": value(row.date("processed_at").map(Timestamp.format)),

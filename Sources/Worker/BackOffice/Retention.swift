@@ -7,6 +7,9 @@ import Postgres
 /// already published are. An unpublished outbox row is kept whatever its age: removing it
 /// would lose a result event.
 public enum Retention {
+    /// The shortest age `purge` takes: a shorter one is an operator's slip (`1m` read as a month).
+    public static let minimumAge: Duration = .seconds(86_400)
+
     public struct Report: Sendable, Equatable {
         public var requests: Int
         public var vendorCalls: Int

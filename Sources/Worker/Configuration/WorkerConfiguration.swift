@@ -1,5 +1,6 @@
 import Foundation
 import ImageStore
+import Kafka
 import Logging
 import OkayFace
 import Payload
@@ -57,12 +58,7 @@ public struct WorkerConfiguration: Sendable {
     public static func load(_ values: [String: String]) throws(ConfigurationError) -> WorkerConfiguration {
         let s = Settings(values: values)
 
-        var extra: [String: String] = [:]
-        for (name, value) in values where name.hasPrefix("KAFKA_CONFIG_") {
-            let property = name.dropFirst("KAFKA_CONFIG_".count).lowercased().replacingOccurrences(of: "_", with: ".")
-            guard !property.isEmpty else { throw ConfigurationError(name, "names no librdkafka property") }
-            extra[property] = value
-        }
+        let extra = try kafkaProperties(s)
         let kafka = Kafka(
             brokers: try s.string("KAFKA_BROKERS", default: "localhost:9092"),
             groupId: try s.string("KAFKA_GROUP_ID", default: "okayface-worker"),
@@ -138,13 +134,35 @@ public struct WorkerConfiguration: Sendable {
             rebalanceGrace: .milliseconds(try s.int("WORKER_REBALANCE_GRACE_MS", default: 10_000, range: 0...600_000)),
             requestDeadline: .milliseconds(try s.int("WORKER_REQUEST_DEADLINE_MS", default: 300_000, range: 100...86_400_000)),
             maxProcessingRuns: try s.int("WORKER_MAX_PROCESSING_RUNS", default: 5, range: 1...1000),
-            circuitBreaker: CircuitBreaker.Configuration(
-                failureThreshold: try s.int("OKAYFACE_CIRCUIT_FAILURES", default: 10, range: 1...10_000),
-                openDuration: .milliseconds(try s.int("OKAYFACE_CIRCUIT_OPEN_MS", default: 1_000, range: 10...3_600_000)),
-                maxOpenDuration: .milliseconds(try s.int("OKAYFACE_CIRCUIT_MAX_OPEN_MS", default: 30_000, range: 10...3_600_000))),
+            circuitBreaker: try circuitBreaker(s),
             vendorRateLimit: vendorRateLimit,
             outboxRecoveryInterval: .milliseconds(
                 try s.int("OUTBOX_RECOVERY_INTERVAL_MS", default: 10_000, range: 100...3_600_000)))
+    }
+
+    /// librdkafka properties from `KAFKA_CONFIG_<PROP>` (`_` → `.`, lower-cased), each one
+    /// checked with librdkafka itself. `KAFKA_CONFIG_<PROP>_FILE` reads the value from a file
+    /// (no librdkafka property ends in `.file`), for secrets such as `sasl.password`.
+    private static func kafkaProperties(_ s: Settings) throws(ConfigurationError) -> [String: String] {
+        let prefix = "KAFKA_CONFIG_"
+        var extra: [String: String] = [:]
+        var variableOf: [String: String] = [:]
+        for name in s.values.keys.sorted() where name.hasPrefix(prefix) {
+            // Both forms of one secret are read together, by the name without `_FILE`.
+            let base = name.hasSuffix("_FILE") ? String(name.dropLast("_FILE".count)) : name
+            guard base.count > prefix.count else { throw ConfigurationError(name, "names no librdkafka property") }
+            let property = base.dropFirst(prefix.count).lowercased().replacingOccurrences(of: "_", with: ".")
+            guard extra[property] == nil else { continue }
+            guard let value = try s.optionalSecret(base) else { continue }
+            extra[property] = value
+            variableOf[property] = s.optional(base) != nil ? base : base + "_FILE"
+        }
+        for (property, value) in extra.sorted(by: { $0.key < $1.key }) {
+            if let problem = KafkaPropertyCheck.problem(name: property, value: value) {
+                throw ConfigurationError(variableOf[property] ?? property, "is refused by librdkafka (\(property)): \(problem)")
+            }
+        }
+        return extra
     }
 
     /// The http(s)/s3 fetch settings; S3 credentials are required only when the allow-list
@@ -190,6 +208,19 @@ public struct WorkerConfiguration: Sendable {
             spoolDirectory: spoolDirectory,
             caFile: try s.readableFile("IMAGE_CA_FILE"),
             s3: s3)
+    }
+
+    private static func circuitBreaker(_ s: Settings) throws(ConfigurationError) -> CircuitBreaker.Configuration {
+        let openMs = try s.int("OKAYFACE_CIRCUIT_OPEN_MS", default: 1_000, range: 10...3_600_000)
+        let maxOpenMs = try s.int("OKAYFACE_CIRCUIT_MAX_OPEN_MS", default: 30_000, range: 10...3_600_000)
+        // The breaker would quietly raise the cap to the first pause; say it instead.
+        guard openMs <= maxOpenMs else {
+            throw ConfigurationError(
+                "OKAYFACE_CIRCUIT_OPEN_MS", "(\(openMs)) must not exceed OKAYFACE_CIRCUIT_MAX_OPEN_MS (\(maxOpenMs))")
+        }
+        return CircuitBreaker.Configuration(
+            failureThreshold: try s.int("OKAYFACE_CIRCUIT_FAILURES", default: 10, range: 1...10_000),
+            openDuration: .milliseconds(openMs), maxOpenDuration: .milliseconds(maxOpenMs))
     }
 
     /// `DATABASE_URL` or `DATABASE_URL_FILE` alone, for the commands that need only the

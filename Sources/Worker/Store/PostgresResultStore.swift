@@ -98,6 +98,25 @@ public final class PostgresResultStore: ResultStore {
         }
     }
 
+    /// One query, only for requests that turned out decided (redeliveries): rare enough not
+    /// to need batching.
+    public func storedRequest(requestId: String) async throws -> StoredRequest? {
+        try await observed { connection in
+            guard let row = try connection.query("""
+                SELECT image_id_card_uri, image_best_uri, image_mobile_sdk_data_uri, subject, journey_id, journey_created
+                FROM verification_requests WHERE request_id = \(requestId)
+                """).first
+            else { return nil }
+            return StoredRequest(
+                images: [
+                    .idCard: row.string("image_id_card_uri") ?? "", .best: row.string("image_best_uri") ?? "",
+                    .mobileSdkData: row.string("image_mobile_sdk_data_uri") ?? "",
+                ],
+                subject: row.string("subject"), journeyId: row.string("journey_id"),
+                journeyCreated: row.bool("journey_created") ?? false)
+        }
+    }
+
     public func recordVendorRun(requestId: String) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             if !vendorRuns.push(PendingVendorRun(requestId: requestId, continuation: continuation)) {
