@@ -27,11 +27,13 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // The only modules that call C.
-        .target(name: "Kafka", dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "HTTPClient", dependencies: ["CCurl", "Payload", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Postgres", dependencies: ["CLibPQ", "Digest", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Blocking", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "Payload", "Blocking", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Digest", "Blocking", .product(name: "Logging", package: "swift-log")]),
 
         // Plain Swift.
+        // Where blocking work runs, and the check that it never runs on the cooperative pool.
+        .target(name: "Blocking"),
         // An image to upload, in memory or as an opened file read with pread (POSIX, no C
         // library); its own module because the domain, the vendor client, the image store and
         // the HTTP client all pass it along, and Verification sits above OkayFace.
@@ -50,7 +52,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Verification", "OkayFace", "ImageStore", "Kafka", "Postgres", "HTTPClient", "Payload",
+                "Verification", "OkayFace", "ImageStore", "Kafka", "Postgres", "HTTPClient", "Payload", "Blocking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -72,7 +74,7 @@ let package = Package(
         .target(
             name: "DevTools",
             dependencies: [
-                "Kafka", "Verification", "Simulator", "Worker",
+                "Kafka", "Verification", "Simulator", "Worker", "Blocking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
@@ -98,14 +100,14 @@ let package = Package(
         // image stand-ins scripts/test starts.
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPClient", "Digest", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["HTTPClient", "Digest", "Blocking", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/TestSupport"
         ),
 
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Payload", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Digest"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Digest", "TestSupport"]),
         .testTarget(
             name: "OkayFaceTests",
             dependencies: ["OkayFace", "Payload", "Simulator", "HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
@@ -116,10 +118,10 @@ let package = Package(
             dependencies: [
                 "ImageStore", "Verification", "Payload", "HTTPClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "Blocking"]),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "HTTPClient", "Digest", "TestSupport"]),
+            dependencies: ["Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "HTTPClient", "Digest", "TestSupport", "Blocking"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import Blocking
 import Foundation
 
 /// How a worker process ended.
@@ -68,7 +69,7 @@ actor WorkerFleet {
         process.environment = environment
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        try ProcessLaunch.run(process)
         try? handle.close()  // the child holds its own descriptor
         members.append(Member(name: name, process: process, log: log))
         record("started \(name) (pid \(process.processIdentifier))")

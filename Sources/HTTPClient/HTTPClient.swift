@@ -1,3 +1,4 @@
+import Blocking
 import CCurl
 import Logging
 
@@ -68,6 +69,7 @@ public final class HTTPClient: Sendable {
     /// Fails pending transfers with ``HTTPClientError/shutDown`` and joins the loop
     /// thread (briefly blocking the caller). Idempotent.
     public func shutdown() {
+        BlockingCall.check("HTTPClient.shutdown (joins the curl thread)")
         loop.shutdown()
     }
 }

@@ -1,3 +1,4 @@
+import Blocking
 import CRdKafka
 import Logging
 
@@ -20,6 +21,7 @@ public final class KafkaMockCluster: Sendable {
 
     /// rd_kafka_mock_cluster_new on a private producer handle.
     public init(brokers: Int = 3, logger: Logger) throws(KafkaError) {
+        BlockingCall.check("rd_kafka_mock_cluster_new")
         let client = try RDKafkaClient(
             kind: .producer,
             // The handle never produces; keep it from logging about missing brokers.
@@ -41,6 +43,7 @@ public final class KafkaMockCluster: Sendable {
     /// Creates a topic; fails if it exists. Without this the mock cluster auto-creates topics on
     /// first use with its default partition count.
     public func createTopic(_ name: String, partitions: Int32, replicationFactor: Int32 = 1) throws(KafkaError) {
+        BlockingCall.check("rd_kafka_mock_topic_create")
         let cluster = self.cluster.pointer
         try client.withHandle { _ throws(KafkaError) in
             let err = rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor)
@@ -83,6 +86,7 @@ public final class KafkaMockCluster: Sendable {
 
     /// Stops the brokers and destroys the private handle. Idempotent.
     public func close() {
+        BlockingCall.check("rd_kafka_mock_cluster_destroy")
         let cluster = self.cluster.pointer
         client.destroy(beforeDestroy: { _ in rd_kafka_mock_cluster_destroy(cluster) })
     }

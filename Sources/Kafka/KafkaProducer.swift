@@ -1,3 +1,4 @@
+import Blocking
 import CRdKafka
 import Logging
 import Synchronization
@@ -17,6 +18,7 @@ public final class KafkaProducer: Sendable {
     /// Defaults unless given: enable.idempotence=true, acks=all, linger.ms=5. Runs its own thread calling rd_kafka_poll for delivery reports.
     /// Invalid property → throws KafkaError naming the property and librdkafka's message.
     public init(properties: [String: String], logger: Logger) throws(KafkaError) {
+        BlockingCall.check("rd_kafka_new (producer)")
         let merged = RDKafkaConfig.merge(
             properties,
             defaults: ["enable.idempotence": "true", "acks": "all", "linger.ms": "5"]
@@ -100,7 +102,8 @@ public final class KafkaProducer: Sendable {
     /// rd_kafka_flush; returns false when messages remain after the timeout. True once closed
     /// (nothing remains: close() failed whatever was pending).
     public func flush(timeout: Duration) -> Bool {
-        (try? client.withHandle { handle in rd_kafka_flush(handle, timeout.milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR }) ?? true
+        BlockingCall.check("rd_kafka_flush")
+        return (try? client.withHandle { handle in rd_kafka_flush(handle, timeout.milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR }) ?? true
     }
 
     /// Flushes for up to 2 s, fails what is still pending, stops the poll thread and destroys the
@@ -112,6 +115,7 @@ public final class KafkaProducer: Sendable {
     /// `close()` with a chosen flush timeout.
     public func close(flushTimeout: Duration) {
         guard !closeStarted.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        BlockingCall.check("rd_kafka_flush (close)")
         // From here new sends fail at once; this thread alone keeps using the handle until destroy.
         client.refuseNewCalls()
         let handle = client.handle

@@ -1,3 +1,4 @@
+import Blocking
 import Foundation
 import HTTPClient
 import ImageStore
@@ -47,14 +48,41 @@ public struct WorkerApplication: Sendable {
             configuration: .init(maxConnectionsPerHost: max(16, c.maxInFlight), maxTotalConnections: max(64, 3 * c.maxInFlight)),
             logger: logger)
         let pool = PostgresPool(url: c.databaseURL, size: c.databasePoolSize, logger: logger)
-        let producer = try KafkaProducer(properties: c.producerProperties, logger: logger)
-        let consumer = try KafkaConsumer(properties: c.consumerProperties, topics: [c.kafka.requestTopic], logger: logger)
-        defer {
-            producer.close()
-            pool.close()
-            http.shutdown()
-            imageHTTP.shutdown()
+        // Creating and closing clients blocks (librdkafka's threads, a flush, joining the curl
+        // threads): done off Swift's cooperative threads, and closed on every way out.
+        let clients: (KafkaProducer, KafkaConsumer)
+        do {
+            clients = try await BlockingWork.run { [logger] in
+                let producer = try KafkaProducer(properties: c.producerProperties, logger: logger)
+                do {
+                    return (producer, try KafkaConsumer(properties: c.consumerProperties, topics: [c.kafka.requestTopic], logger: logger))
+                } catch {
+                    producer.close()
+                    throw error
+                }
+            }
+        } catch {
+            await BlockingWork.run { pool.close(); http.shutdown(); imageHTTP.shutdown() }
+            throw error
         }
+        let (producer, consumer) = clients
+        do {
+            try await run(
+                producer: producer, consumer: consumer, pool: pool, http: http, imageHTTP: imageHTTP, signals: signals,
+                trigger: trigger, onHTTPListening: onHTTPListening)
+        } catch {
+            await BlockingWork.run { producer.close(); pool.close(); http.shutdown(); imageHTTP.shutdown() }
+            throw error
+        }
+        await BlockingWork.run { producer.close(); pool.close(); http.shutdown(); imageHTTP.shutdown() }
+    }
+
+    private func run(
+        producer: KafkaProducer, consumer: KafkaConsumer, pool: PostgresPool, http: HTTPClient, imageHTTP: HTTPClient,
+        signals: [UnixSignal], trigger: GracefulShutdownTrigger?, onHTTPListening: @escaping @Sendable (Int) -> Void
+    ) async throws {
+        let c = configuration
+        let version = BuildInfo.describe(revision: ProcessInfo.processInfo.environment["OKAYFACE_BUILD_REVISION"])
 
         let database = DatabaseHealth(logger: logger)
         let store = PostgresResultStore(

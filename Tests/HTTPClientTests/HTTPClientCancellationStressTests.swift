@@ -1,7 +1,8 @@
 import HTTPClient
+import TestSupport
 import Testing
 
-@Suite("HTTPClient cancellation under load")
+@Suite("HTTPClient cancellation under load", .offCooperativePool)
 struct HTTPClientCancellationStressTests {
     /// Cancels half of many in-flight transfers at assorted moments: every task must end
     /// (no lost continuation) with either a response or `.cancelled`, and the client

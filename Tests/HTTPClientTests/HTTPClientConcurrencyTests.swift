@@ -1,7 +1,8 @@
 import HTTPClient
+import TestSupport
 import Testing
 
-@Suite("HTTPClient concurrency")
+@Suite("HTTPClient concurrency", .offCooperativePool)
 struct HTTPClientConcurrencyTests {
     @Test func manyRequestsRunAtOnceWithinTheHostLimit() async throws {
         try await TestServer.with { base, observations in

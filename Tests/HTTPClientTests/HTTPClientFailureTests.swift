@@ -1,7 +1,8 @@
 import HTTPClient
+import TestSupport
 import Testing
 
-@Suite("HTTPClient failures")
+@Suite("HTTPClient failures", .offCooperativePool)
 struct HTTPClientFailureTests {
     @Test func totalTimeoutFailsWithTimedOut() async throws {
         try await TestServer.with { base, _ in

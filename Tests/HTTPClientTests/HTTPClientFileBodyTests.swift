@@ -14,7 +14,7 @@ private func multipartPost(_ url: String, _ parts: [MultipartFormPart], followRe
     HTTPRequest(method: "POST", url: url, body: .multipart(parts), followRedirects: followRedirects)
 }
 
-@Suite("HTTPClient multipart parts read from files")
+@Suite("HTTPClient multipart parts read from files", .offCooperativePool)
 struct HTTPClientFileBodyTests {
     @Test func filePartArrivesExactlyNextToInMemoryParts() async throws {
         try await withScratchFolder { folder in

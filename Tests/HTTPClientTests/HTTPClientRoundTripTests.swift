@@ -2,7 +2,7 @@ import HTTPClient
 import TestSupport
 import Testing
 
-@Suite("HTTPClient round trips against a loopback server")
+@Suite("HTTPClient round trips against a loopback server", .offCooperativePool)
 struct HTTPClientRoundTripTests {
     @Test func getReturnsStatusHeadersAndBody() async throws {
         try await TestServer.with { base, _ in

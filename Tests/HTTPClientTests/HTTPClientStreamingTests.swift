@@ -1,5 +1,6 @@
 import HTTPClient
 import Synchronization
+import TestSupport
 import Testing
 
 /// Collects streamed chunks; refuses once `limit` bytes have arrived.
@@ -20,7 +21,7 @@ final class CollectingStream: HTTPBodyStream {
     var bytes: [UInt8] { received.withLock { $0 } }
 }
 
-@Suite("HTTPClient body streams and address checks")
+@Suite("HTTPClient body streams and address checks", .offCooperativePool)
 struct HTTPClientStreamingTests {
     @Test func aSuccessfulBodyGoesToTheStreamAnErrorBodyToTheResponse() async throws {
         try await TestServer.with { base, _ in

@@ -1,9 +1,10 @@
+import TestSupport
 import Testing
 
 @testable import ImageStore
 
 /// The addresses an image fetch may not connect to, whatever name resolved to them.
-@Suite("AddressPolicy")
+@Suite("AddressPolicy", .offCooperativePool)
 struct AddressPolicyTests {
     @Test(arguments: [
         ("127.0.0.1", "loopback address"),

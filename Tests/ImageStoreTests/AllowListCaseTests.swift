@@ -7,7 +7,7 @@ import Verification
 /// The allow-list cases of issue 5, each loaded for real through ``ImageSources`` against the
 /// stand-ins, with the allowed prefixes `<http>/files/kyc/`, `<https>/files/kyc/`,
 /// `s3://<bucket>/kyc/` and `file:///nonexistent/`. The table is printed for the record.
-@Suite("Allow-list cases against the real servers")
+@Suite("Allow-list cases against the real servers", .offCooperativePool)
 struct AllowListCaseTests {
     @Test func everyCaseEndsAsExpected() async throws {
         let f = try await RemoteFixture()

@@ -70,7 +70,7 @@ private func contents(_ payload: ImagePayload) throws -> [UInt8] {
     }
 }
 
-@Suite("FileImageStore")
+@Suite("FileImageStore", .offCooperativePool)
 struct FileImageStoreTests {
     @Test func allowedImageIsAnOpenedFileNotBytes() async throws {
         try await withFixture { fixture in

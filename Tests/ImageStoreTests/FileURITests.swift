@@ -1,8 +1,9 @@
+import TestSupport
 import Testing
 
 @testable import ImageStore
 
-@Suite("FileURI")
+@Suite("FileURI", .offCooperativePool)
 struct FileURITests {
     @Test(arguments: [
         ("file:///data/images/a.jpg", "/data/images/a.jpg"),

@@ -1,7 +1,8 @@
 import ImageStore
+import TestSupport
 import Testing
 
-@Suite("ImageAllowList")
+@Suite("ImageAllowList", .offCooperativePool)
 struct ImageAllowListTests {
     @Test func settingIsCommaSeparatedWithBlanksIgnored() {
         let list = ImageAllowList(setting: " file:///data/a/ , ,file:///data/b")

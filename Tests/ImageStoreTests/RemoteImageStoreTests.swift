@@ -84,7 +84,7 @@ func bytes(of payload: ImagePayload) throws -> [UInt8] {
     }
 }
 
-@Suite("RemoteImageStore against moto_server and the HTTP(S) image server")
+@Suite("RemoteImageStore against moto_server and the HTTP(S) image server", .offCooperativePool)
 struct RemoteImageStoreTests {
     @Test func s3ObjectsAreFetchedWithSignedRequests() async throws {
         let f = try await RemoteFixture()

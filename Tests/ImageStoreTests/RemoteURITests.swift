@@ -1,9 +1,10 @@
+import TestSupport
 import Testing
 
 @testable import ImageStore
 
 /// The canonical forms the allow-list compares, and the spellings refused outright.
-@Suite("RemoteURI")
+@Suite("RemoteURI", .offCooperativePool)
 struct RemoteURITests {
     @Test(arguments: [
         ("https://images.example/kyc/a.jpg", "https://images.example/kyc/a.jpg"),

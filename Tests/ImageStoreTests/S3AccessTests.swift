@@ -1,7 +1,8 @@
 @testable import ImageStore
+import TestSupport
 import Testing
 
-@Suite("S3Access and the allow-list's validation")
+@Suite("S3Access and the allow-list's validation", .offCooperativePool)
 struct S3AccessTests {
     let access = S3Access(endpoint: "http://127.0.0.1:5000/", region: "eu-west-1", accessKeyId: "AKID", secretAccessKey: "s3cr3t")
 

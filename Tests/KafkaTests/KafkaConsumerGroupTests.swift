@@ -1,7 +1,8 @@
 import Kafka
+import TestSupport
 import Testing
 
-@Suite("Consumer groups on the mock cluster")
+@Suite("Consumer groups on the mock cluster", .offCooperativePool)
 struct KafkaConsumerGroupTests {
     @Test("two members share the partitions (cooperative-sticky); when one leaves the other takes over from its commits")
     func shareAndHandOver() async throws {

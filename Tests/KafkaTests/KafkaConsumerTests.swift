@@ -1,7 +1,8 @@
 import Kafka
+import TestSupport
 import Testing
 
-@Suite("KafkaConsumer against the mock cluster")
+@Suite("KafkaConsumer against the mock cluster", .offCooperativePool)
 struct KafkaConsumerTests {
     /// Produces `count` records into partition 0 of `topic`, values "m0", "m1", ...
     private func produce(_ count: Int, to topic: String, partition: Int32 = 0, in cluster: KafkaMockCluster, from start: Int = 0) async throws {

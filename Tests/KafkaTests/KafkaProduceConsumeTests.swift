@@ -1,7 +1,8 @@
 import Kafka
+import TestSupport
 import Testing
 
-@Suite("Producing and consuming through the mock cluster")
+@Suite("Producing and consuming through the mock cluster", .offCooperativePool)
 struct KafkaProduceConsumeTests {
     @Test("messages come back with key, value and headers, in order per partition")
     func roundTrip() async throws {

@@ -1,8 +1,9 @@
 import Kafka
 import Synchronization
+import TestSupport
 import Testing
 
-@Suite("KafkaProducer fault handling on the mock cluster")
+@Suite("KafkaProducer fault handling on the mock cluster", .offCooperativePool)
 struct KafkaProducerTests {
     @Test("a send to a partition whose leader goes down completes once the leader is back, without duplicates")
     func brokerDownAndUp() async throws {

@@ -28,7 +28,7 @@ private func request(journeyId: String) -> OkayFacePlusRequest {
     OkayFacePlusRequest(journeyId: journeyId, imageIdCard: .bytes(jpeg), imageBest: .bytes(png), mobileSdkData: .bytes(sdkData))
 }
 
-@Suite("OkayFaceClient against a vendor-like server")
+@Suite("OkayFaceClient against a vendor-like server", .offCooperativePool)
 struct OkayFaceClientTests {
     @Test func createJourneySendsCredentialsAndReturnsTheId() async throws {
         try await VendorTestServer.with { base, recorder in

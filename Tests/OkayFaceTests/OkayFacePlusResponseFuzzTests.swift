@@ -1,8 +1,9 @@
 import OkayFace
 import Simulator
+import TestSupport
 import Testing
 
-@Suite("OkayFacePlusResponse.parse under mutation")
+@Suite("OkayFacePlusResponse.parse under mutation", .offCooperativePool)
 struct OkayFacePlusResponseFuzzTests {
     @Test func mutatedSamplesNeverTrapAndKeepTheirInvariants() {
         let sample = Array("""

@@ -1,11 +1,12 @@
 import OkayFace
+import TestSupport
 import Testing
 
 private func parse(_ status: Int, _ text: String) -> OkayFacePlusResponse {
     OkayFacePlusResponse.parse(httpStatus: status, body: Array(text.utf8))
 }
 
-@Suite("OkayFacePlusResponse.parse on the vendor's documented bodies")
+@Suite("OkayFacePlusResponse.parse on the vendor's documented bodies", .offCooperativePool)
 struct OkayFacePlusResponseParseTests {
     @Test func successSample() {
         let response = parse(200, """
@@ -151,7 +152,7 @@ struct OkayFacePlusResponseParseTests {
     }
 }
 
-@Suite("OkayFaceErrorClass.isTransient")
+@Suite("OkayFaceErrorClass.isTransient", .offCooperativePool)
 struct OkayFaceErrorClassTests {
     @Test(arguments: [
         (nil, nil, true),

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Postgres
 
 /// Every kind of bind parameter goes to a real server and comes back unchanged.
-@Suite struct BindParameterTests {
+@Suite(.offCooperativePool) struct BindParameterTests {
     @Test func textRoundTrips() async throws {
         try await TestDatabase.with { database in
             let connection = try database.connect()

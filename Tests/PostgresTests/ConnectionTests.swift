@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Postgres
 
 /// Errors, multi-statement execution and a connection whose server session disappears.
-@Suite struct ConnectionTests {
+@Suite(.offCooperativePool) struct ConnectionTests {
     @Test func uniqueViolationCarriesSQLState() async throws {
         try await TestDatabase.with { database in
             let connection = try database.connect()

@@ -1,11 +1,12 @@
 import Digest
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Postgres
 
 /// Loading migration files, and applying them once, in order, even from two replicas at once.
-@Suite struct MigratorTests {
+@Suite(.offCooperativePool) struct MigratorTests {
     // MARK: Loading
 
     @Test func loadsFilesOrderedByVersion() throws {

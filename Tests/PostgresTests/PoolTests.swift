@@ -1,11 +1,12 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Postgres
 
 /// The pool runs jobs on its own threads, in parallel, and survives lost sessions.
-@Suite struct PoolTests {
+@Suite(.offCooperativePool) struct PoolTests {
     @Test func jobsRunInParallelOnPoolThreads() async throws {
         try await TestDatabase.with { database in
             let pool = PostgresPool(url: database.url, size: 4, logger: testLogger)

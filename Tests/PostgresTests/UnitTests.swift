@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Postgres
 
 /// Pure-Swift parts that need no server: query building, text formats, URL handling.
-@Suite struct QueryBuildingTests {
+@Suite(.offCooperativePool) struct QueryBuildingTests {
     @Test func interpolationsBecomeNumberedParameters() {
         let id = "r-1"
         let limit = 10
@@ -49,7 +50,7 @@ import Testing
     }
 }
 
-@Suite struct TextFormatTests {
+@Suite(.offCooperativePool) struct TextFormatTests {
     @Test func arrayLiteralQuotesEveryElement() {
         #expect(ArrayLiteral.format([]) == "{}")
         #expect(ArrayLiteral.format(["a", "b,c", "d\"e", "f\\g", "NULL"]) == #"{"a","b,c","d\"e","f\\g","NULL"}"#)
@@ -87,7 +88,7 @@ import Testing
     }
 }
 
-@Suite struct ConnectionURLTests {
+@Suite(.offCooperativePool) struct ConnectionURLTests {
     @Test func redactsPasswords() {
         #expect(ConnectionURL.redacted("postgresql://app:hunter2@db:5432/okayface") == "postgresql://app:***@db:5432/okayface")
         #expect(ConnectionURL.redacted("postgresql://app@db/okayface?password=hunter2&sslmode=require")

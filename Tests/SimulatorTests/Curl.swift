@@ -1,3 +1,4 @@
+import Blocking
 import Foundation
 
 /// A minimal HTTP client for the tests: spawns /usr/bin/curl, whose `-F` builds real multipart
@@ -52,7 +53,7 @@ enum Curl {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             process.terminationHandler = { _ in continuation.resume() }
             do {
-                try process.run()
+                try ProcessLaunch.run(process)
             } catch {
                 process.terminationHandler = nil
                 continuation.resume(throwing: error)

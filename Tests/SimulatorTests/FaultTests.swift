@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Simulator
 
-@Suite("configured faults and stats")
+@Suite("configured faults and stats", .offCooperativePool)
 struct FaultTests {
     @Test("transientErrorRate 1 answers only transient failures")
     func allTransient() async throws {

@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Simulator
 
-@Suite("Create JourneyID")
+@Suite("Create JourneyID", .offCooperativePool)
 struct JourneyRoutesTests {
     @Test("valid credentials create a journey with a lower-case UUID v4")
     func createsJourney() async throws {

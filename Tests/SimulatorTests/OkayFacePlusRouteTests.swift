@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Simulator
 
-@Suite("OkayFace Plus v1")
+@Suite("OkayFace Plus v1", .offCooperativePool)
 struct OkayFacePlusRouteTests {
     @Test("success has exactly the vendor's shape and real-looking numbers")
     func successShape() async throws {

@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Simulator
 
-@Suite("simulate directives")
+@Suite("simulate directives", .offCooperativePool)
 struct SimulateDirectiveTests {
     @Test("given numbers are answered exactly")
     func exactNumbers() async throws {

@@ -1,10 +1,11 @@
 import Foundation
 import Hummingbird
+import TestSupport
 import Testing
 
 @testable import Simulator
 
-@Suite("ScoreModel")
+@Suite("ScoreModel", .offCooperativePool)
 struct ScoreModelTests {
     @Test("numbers follow the documented distribution")
     func distribution() {
@@ -37,7 +38,7 @@ struct ScoreModelTests {
     }
 }
 
-@Suite("small parts")
+@Suite("small parts", .offCooperativePool)
 struct SimulatorPartsTests {
     @Test("image sniffing")
     func sniffing() {

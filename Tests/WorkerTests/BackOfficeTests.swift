@@ -1,11 +1,12 @@
 import DevTools
 import Foundation
+import TestSupport
 import Testing
 import Worker
 
 /// `okayface-worker results` and `purge`, run as the binary against real decisions, and the
 /// back-office views.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct BackOfficeTests {
     /// Runs the worker binary with `arguments` against the stack's database.
     func run(_ stack: TestStack, _ arguments: [String]) async throws -> CommandRun {

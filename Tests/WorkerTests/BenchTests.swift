@@ -1,12 +1,13 @@
 import DevTools
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 /// `okayface-dev bench`, small: a real worker process, the mock cluster and the simulator, a
 /// fresh database on the test server. Checks that every request is accounted for and that the
 /// report, `requests.csv` and `timeline.csv` agree with each other; it times nothing.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct BenchTests {
     struct Prerequisite: Error, CustomStringConvertible { var description: String }
 

@@ -1,13 +1,14 @@
 import DevTools
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 /// The fault suite, small: 300 requests through two worker processes while three are
 /// SIGKILLed, a broker is down for a while, PostgreSQL restarts once and the vendor fails 20%
 /// of calls. PostgreSQL here is a private cluster this test starts in /tmp, since the shared
 /// test server must not be restarted under the other tests. `okayface-dev chaos` is the full one.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(5)), .offCooperativePool)
 struct ChaosTests {
     struct Prerequisite: Error, CustomStringConvertible { var description: String }
 

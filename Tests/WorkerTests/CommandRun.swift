@@ -1,3 +1,4 @@
+import Blocking
 import DevTools
 import Foundation
 
@@ -28,7 +29,7 @@ struct CommandRun {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         let stdin = Pipe()
         process.standardInput = stdin
-        try process.run()
+        try ProcessLaunch.run(process)
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
         await process.exited()

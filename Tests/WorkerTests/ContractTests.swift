@@ -1,11 +1,12 @@
 import DevTools
 import Foundation
+import TestSupport
 import Testing
 
 /// The events the worker really produces, checked against the contract files
 /// (`schemas/asyncapi.yaml` and the JSON Schemas it points to) by a JSON Schema validator
 /// (Python's jsonschema, in the virtualenv `scripts/test` installs).
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct ContractTests {
     /// `check_contracts.py CHANNEL FILE`: exit status and output.
     func check(_ channel: String, _ lines: [String], in folder: String) async throws -> (Int32, String) {

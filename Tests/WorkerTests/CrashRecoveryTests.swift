@@ -1,12 +1,14 @@
+import Blocking
 import DevTools
 import Foundation
+import TestSupport
 import Testing
 import Worker
 
 /// The worker binary killed with SIGKILL in the middle of a batch, then started again: every
 /// request ends with exactly one row and a published result; vendor calls repeat only for
 /// requests that were in flight at the kill.
-@Suite(.timeLimit(.minutes(4)))
+@Suite(.timeLimit(.minutes(4)), .offCooperativePool)
 struct CrashRecoveryTests {
     static var binary: String {
         let dir = ProcessInfo.processInfo.environment["OKAYFACE_TEST_BIN"] ?? (TestStack.root + "/.build/debug")
@@ -22,7 +24,7 @@ struct CrashRecoveryTests {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        try ProcessLaunch.run(process)
         return process
     }
 
@@ -82,7 +84,7 @@ struct CrashRecoveryTests {
 
 /// SIGTERM: in-flight requests finish within the grace period, the outbox drains, offsets are
 /// committed, and the process exits 0; the next worker repeats nothing.
-@Suite(.timeLimit(.minutes(4)))
+@Suite(.timeLimit(.minutes(4)), .offCooperativePool)
 struct GracefulShutdownTests {
     @Test func sigtermFinishesInFlightWorkCommitsAndExitsZero() async throws {
         let stack = try await TestStack(partitions: 4)

@@ -2,12 +2,13 @@ import Foundation
 import Kafka
 import Postgres
 import Simulator
+import TestSupport
 import Testing
 import Verification
 import Worker
 
 /// The promises of the README's "Delivery guarantees", each against real servers.
-@Suite(.timeLimit(.minutes(4)))
+@Suite(.timeLimit(.minutes(4)), .offCooperativePool)
 struct DeliveryGuaranteeTests {
     /// Sum over requests of the vendor runs beyond the first: repeated vendor calls.
     func repeatedVendorRuns(_ stack: TestStack) async throws -> Int {

@@ -1,5 +1,6 @@
 import DevTools
 import Foundation
+import TestSupport
 import Testing
 import Worker
 
@@ -7,7 +8,7 @@ import Worker
 /// `scripts/test`), and the worker settings it gives checked by the worker's own loader;
 /// the Dockerfile's promises (two stages, the three C libraries, a non-root user, a health
 /// check) read from the file. No Docker engine is needed or used.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(2)), .offCooperativePool)
 struct DeploymentFilesTests {
     /// Runs `executable` in the project's root; its exit status and standard output.
     func run(_ executable: String, _ arguments: [String], input: String? = nil) async throws -> (Int32, String) {

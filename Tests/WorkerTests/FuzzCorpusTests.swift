@@ -1,11 +1,13 @@
 import DevTools
 import Foundation
+import TestSupport
 import Testing
 
 /// The fuzz corpus in the repository (fuzz/corpus/, seeds and any crash inputs kept after a
 /// fix) replayed through the parsers by an ordinary build of `okayface-fuzz`: every input must
 /// go through without a crash or a broken invariant. `scripts/fuzz` runs the same targets
 /// under libFuzzer.
+@Suite(.offCooperativePool)
 struct FuzzCorpusTests {
     @Test(arguments: ["request-decoder", "vendor-response", "uri-policy"])
     func theCorpusReplaysWithoutACrash(target: String) async throws {

@@ -1,10 +1,12 @@
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import Worker
 
 /// The log line writer must produce JSON any parser reads back exactly.
+@Suite(.offCooperativePool)
 struct JSONLineTests {
     @Test func escapesWhatJSONRequiresAndKeepsTheRest() throws {
         let tricky = "quote \" backslash \\ newline \n tab \t bell \u{07} nul \u{00} unicode é 😀 slash /"

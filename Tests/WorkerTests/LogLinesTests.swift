@@ -1,10 +1,11 @@
 import DevTools
 import Foundation
+import TestSupport
 import Testing
 
 /// The worker binary's logs: JSON lines by default, each line about a request carrying
 /// requestId, journeyId (once known), partition and offset; `LOG_FORMAT=text` for people.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(2)), .offCooperativePool)
 struct LogLinesTests {
     @Test func linesAboutARequestCarryItsCoordinatesAndTextIsForPeople() async throws {
         let stack = try await TestStack()

@@ -1,11 +1,12 @@
 import Foundation
 import Worker
+import TestSupport
 import Testing
 
 /// `/metrics` in Prometheus text format after real traffic: every family the operators'
 /// dashboards need is there, with the labels they filter on. Counters are shared by all
 /// workers of the test process, so values are checked as lower bounds.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct MetricsEndpointTests {
     /// The value of the first sample whose line starts with `prefix` (name and labels).
     func value(_ exposition: String, _ prefix: String) -> Double? {

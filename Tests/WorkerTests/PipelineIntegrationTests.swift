@@ -4,13 +4,14 @@ import Foundation
 import Kafka
 import Postgres
 import Simulator
+import TestSupport
 import Testing
 import Verification
 import Worker
 
 /// The whole worker against real PostgreSQL, the librdkafka mock cluster and the simulator
 /// over HTTP: what a request on the topic becomes, in rows and events.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct PipelineIntegrationTests {
     @Test func requestsBecomeRowsAndResultEvents() async throws {
         let stack = try await TestStack()
@@ -297,7 +298,7 @@ struct PipelineIntegrationTests {
 }
 
 /// `WORKER_MAX_IN_FLIGHT` bounds the requests one replica works on at once.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct InFlightLimitTests {
     @Test func neverMoreThanMaxInFlightVendorCallsAtOnce() async throws {
         let stack = try await TestStack(partitions: 2)

@@ -1,12 +1,13 @@
 import DevTools
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 /// PostgreSQL with TLS and `sslmode=verify-full`, against a server whose certificate comes
 /// from the throw-away CA `scripts/test` makes: the worker's connection string is libpq's,
 /// so what libpq verifies is what the worker gets.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(2)), .offCooperativePool)
 struct PostgresTLSTests {
     @Test func verifyFullConnectsWithTheServersCAAndRefusesOthers() async throws {
         let ca = try #require(ProcessInfo.processInfo.environment["OKAYFACE_TEST_CA_FILE"], "run through scripts/test")

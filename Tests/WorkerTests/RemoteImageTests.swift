@@ -8,7 +8,7 @@ import Worker
 
 /// The worker with its images in S3 (moto_server, SigV4 checked) and behind HTTPS (a server
 /// certificate of a throw-away CA), end to end: decisions, refusals and digests.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct RemoteImageTests {
     @Test func imagesFromS3AndHTTPSAreDecidedAndHostileOnesRefused() async throws {
         let standIns = try ImageStandIns.fromEnvironment()

@@ -1,10 +1,11 @@
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 
 /// `requestId` is the idempotency key: ids that only look like ids are refused, and a second
 /// event reusing a decided id for another request cannot pass as a redelivery.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct RequestIdentityTests {
     @Test func blankAndInvisibleIdsAndConflictingDuplicatesGoToTheDeadLetterTopic() async throws {
         let stack = try await TestStack(partitions: 1)

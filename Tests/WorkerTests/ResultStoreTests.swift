@@ -1,13 +1,14 @@
 import Foundation
 import Logging
 import Postgres
+import TestSupport
 import Testing
 import Verification
 import Worker
 
 /// `PostgresResultStore` batches claims, vendor-run counts and decisions into a few statements;
 /// these check that batching keeps each caller's answer its own, against a real PostgreSQL.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(2)), .offCooperativePool)
 struct ResultStoreTests {
     static func record(_ requestId: String, decision: Decision = .approved, offset: Int64 = 0) -> VerificationRecord {
         let now = Date()

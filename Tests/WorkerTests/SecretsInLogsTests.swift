@@ -8,7 +8,7 @@ import Testing
 /// The worker binary at `LOG_LEVEL=trace`, given every kind of secret (directly and as
 /// `*_FILE`), made to fail with wrong ones and to succeed with right ones: no secret appears
 /// in any line it logs. (`scripts/test` also searches every log of the whole run.)
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct SecretsInLogsTests {
     @Test func noSecretReachesTheLogEvenAtTraceLevel() async throws {
         let standIns = try ImageStandIns.fromEnvironment()

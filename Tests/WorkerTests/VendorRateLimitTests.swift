@@ -1,10 +1,11 @@
 import Foundation
 import Simulator
+import TestSupport
 import Testing
 import Verification
 
 /// `OKAYFACE_MAX_RPS`: the worker keeps under the vendor's quota instead of collecting 429s.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(2)), .offCooperativePool)
 struct VendorRateLimitTests {
     @Test func theWorkerStaysUnderTheVendorQuota() async throws {
         var quota = SimulatorConfiguration()

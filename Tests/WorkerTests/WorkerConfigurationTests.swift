@@ -1,10 +1,12 @@
 import DevTools
 import Foundation
+import TestSupport
 import Testing
 import Verification
 import Worker
 
 /// Settings: defaults, parsing, and the one-line errors that stop start-up.
+@Suite(.offCooperativePool)
 struct WorkerConfigurationTests {
     let minimal = [
         "DATABASE_URL": "postgresql://u@127.0.0.1:5432/db",

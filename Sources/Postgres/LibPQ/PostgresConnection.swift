@@ -1,3 +1,4 @@
+import Blocking
 import CLibPQ
 
 /// One libpq connection; blocking; used by one thread at a time (not Sendable).
@@ -12,6 +13,7 @@ public final class PostgresConnection {
     /// `key=value` string; `sslmode` and every other parameter mean what libpq says.
     /// `connect_timeout=5` applies unless the URL sets its own.
     public init(url: String) throws(PostgresError) {
+        BlockingCall.check("PQconnectdb")
         // Entries before the expanded `dbname` are defaults the URL may override.
         let keywords = ["connect_timeout", "dbname"]
         let values = [ConnectionURL.defaultConnectTimeout, url]
@@ -38,6 +40,7 @@ public final class PostgresConnection {
     /// Runs one statement with `PQexecParams`; interpolated values travel as parameters.
     @discardableResult
     public func query(_ q: PostgresQuery) throws(PostgresError) -> PostgresRows {
+        BlockingCall.check("PQexecParams")
         let handle = try openHandle()
         var types: [UInt32] = []
         var texts: [String?] = []
@@ -61,6 +64,7 @@ public final class PostgresConnection {
     /// Runs SQL with `PQexec`: several `;`-separated statements are allowed (migrations),
     /// no parameters; the result of the last statement is discarded.
     public func execute(_ sql: String) throws(PostgresError) {
+        BlockingCall.check("PQexec")
         let handle = try openHandle()
         _ = try consume(PQexec(handle, sql))
     }
@@ -74,6 +78,7 @@ public final class PostgresConnection {
 
     /// Reconnects with the same parameters (`PQreset`).
     public func reset() throws(PostgresError) {
+        BlockingCall.check("PQreset")
         let handle = try openHandle()
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {

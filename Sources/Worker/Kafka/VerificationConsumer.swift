@@ -1,3 +1,4 @@
+import Blocking
 import Foundation
 import Kafka
 import Logging
@@ -126,8 +127,11 @@ public final class VerificationConsumer: Service {
             readyInput.finish()
         }
 
-        do { try consumer.commitStored() } catch { logger.warning("final commit failed", metadata: ["error": "\(error)"]) }
-        consumer.close()
+        // The commit and LeaveGroup round trips block: off the cooperative threads.
+        await BlockingWork.run { [consumer, logger] in
+            do { try consumer.commitStored() } catch { logger.warning("final commit failed", metadata: ["error": "\(error)"]) }
+            consumer.close()
+        }
         logger.info("consumer closed")
     }
 
