@@ -18,14 +18,13 @@ public enum BlockingCall {
     private static let enabled = ProcessInfo.processInfo.environment["OKAYFACE_BLOCKING_CHECK"] == "1"
     private static let reported = Mutex<Set<String>>([])
 
-    /// Reports `name` when the caller runs inside a Swift task (so on the cooperative pool).
+    /// Runs `body`, a blocking call named `name`, and reports it when it runs inside a Swift
+    /// task on the cooperative pool (on ``BlockingExecutor``'s threads blocking is fine).
     @inline(__always)
-    public static func check(_ name: StaticString) {
-        guard enabled else { return }
-        guard withUnsafeCurrentTask(body: { $0 != nil }) else { return }
-        // A task running on threads made for blocking (BlockingExecutor) is fine.
-        if Thread.current.threadDictionary[BlockingExecutor.threadKey] != nil { return }
-        report("\(name)")
+    public static func around<T, E: Error>(_ name: StaticString, _ body: () throws(E) -> T) throws(E) -> T {
+        // The PostgreSQL pool's and the poll threads' calls are not in a task: nothing to report.
+        if enabled, withUnsafeCurrentTask(body: { $0 != nil }), BlockingExecutor.current == nil { report("\(name)") }
+        return try body()
     }
 
     private static func report(_ name: String) {

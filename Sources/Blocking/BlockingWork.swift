@@ -34,6 +34,10 @@ public enum ProcessLaunch {
     private static let lock = Mutex(())
 
     public static func run(_ process: Process) throws {
-        try lock.withLock { _ in try process.run() }
+        // Spawning walks every possible descriptor (slow with a high RLIMIT_NOFILE), and the
+        // lock may be held by another spawn: a blocking call either way.
+        try BlockingCall.around("Process.run") { () throws -> Void in
+            try lock.withLock { _ in try process.run() }
+        }
     }
 }

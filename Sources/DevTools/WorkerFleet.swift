@@ -56,7 +56,7 @@ actor WorkerFleet {
 
     /// Starts one more worker, `worker-<n>`, logging to `worker-<n>.log`.
     @discardableResult
-    func start() throws -> StartedWorker {
+    func start() async throws -> StartedWorker {
         guard !closed else { throw Closed() }
         started += 1
         let name = "worker-\(started)"
@@ -69,7 +69,9 @@ actor WorkerFleet {
         process.environment = environment
         process.standardOutput = handle
         process.standardError = handle
-        try ProcessLaunch.run(process)
+        // Spawning blocks (and walks every descriptor): off the cooperative threads.
+        nonisolated(unsafe) let spawned = process
+        try await BlockingWork.run { try ProcessLaunch.run(spawned) }
         try? handle.close()  // the child holds its own descriptor
         members.append(Member(name: name, process: process, log: log))
         record("started \(name) (pid \(process.processIdentifier))")

@@ -68,8 +68,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             return true
         }
         if !accepted {
-            transfer.finish(.failure(.shutDown))
-            recycle(transfer)
+            complete(transfer, .failure(.shutDown))
         }
     }
 
@@ -126,15 +125,13 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     private func add(_ transfer: CurlTransfer) {
         if transfer.isCancelRequested {
-            transfer.finish(.failure(.cancelled))
-            recycle(transfer)
+            complete(transfer, .failure(.cancelled))
             return
         }
         let code = curl_multi_add_handle(multi, transfer.easy.handle)
         guard code == CURLM_OK else {
             let message = String(cString: curl_multi_strerror(code))
-            transfer.finish(.failure(.transport(code: Int32(truncatingIfNeeded: code.rawValue), message: message)))
-            recycle(transfer)
+            complete(transfer, .failure(.transport(code: Int32(truncatingIfNeeded: code.rawValue), message: message)))
             return
         }
         active[transfer.easy.handle] = transfer
@@ -147,8 +144,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         active.removeValue(forKey: transfer.easy.handle)
         curl_multi_remove_handle(multi, transfer.easy.handle)
         logger.debug("HTTP transfer removed", metadata: ["request": "\(transfer.logDescription)", "reason": "\(result)"])
-        transfer.finish(result)
-        recycle(transfer)
+        complete(transfer, result)
     }
 
     private func collectFinished() {
@@ -163,8 +159,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             if case .failure(let error) = result {
                 logger.debug("HTTP transfer failed", metadata: ["request": "\(transfer.logDescription)", "error": "\(error)"])
             }
-            transfer.finish(result)
-            recycle(transfer)
+            complete(transfer, result)
         }
     }
 
@@ -174,8 +169,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             return inbox.newTransfers
         }
         for transfer in pending + late {
-            transfer.finish(.failure(.shutDown))
-            recycle(transfer)
+            complete(transfer, .failure(.shutDown))
         }
         for transfer in Array(active.values) {
             remove(transfer, with: .failure(.shutDown))
@@ -185,8 +179,12 @@ final class CurlMultiLoop: @unchecked Sendable {
         exited.signal()
     }
 
-    private func recycle(_ transfer: CurlTransfer) {
+    /// Ends a transfer that is out of the multi handle: its C objects and file readers go
+    /// first, so a caller that resumes sees its files already released, then the caller, then
+    /// the handle back to the pool.
+    private func complete(_ transfer: CurlTransfer, _ result: Result<HTTPResponse, HTTPClientError>) {
         transfer.releaseCObjects()
+        transfer.finish(result)
         pool.giveBack(transfer.easy)
     }
 }

@@ -69,7 +69,6 @@ public final class HTTPClient: Sendable {
     /// Fails pending transfers with ``HTTPClientError/shutDown`` and joins the loop
     /// thread (briefly blocking the caller). Idempotent.
     public func shutdown() {
-        BlockingCall.check("HTTPClient.shutdown (joins the curl thread)")
-        loop.shutdown()
+        BlockingCall.around("HTTPClient.shutdown (joins the curl thread)") { loop.shutdown() }
     }
 }

@@ -34,7 +34,6 @@ public final class KafkaConsumer: Sendable {
     /// the background, and its events reach the handler once `start` is called. With no topics the
     /// consumer only serves `committedOffsets` and `watermarks`.
     public init(properties: [String: String], topics: [String], logger: Logger) throws(KafkaError) {
-        BlockingCall.check("rd_kafka_new (consumer)")
         let merged = RDKafkaConfig.merge(
             properties,
             defaults: [
@@ -155,9 +154,8 @@ public final class KafkaConsumer: Sendable {
 
     /// Synchronous commit of the stored offsets (rd_kafka_commit(rk, NULL, 0)); "no offset" is not an error.
     public func commitStored() throws(KafkaError) {
-        BlockingCall.check("rd_kafka_commit")
         try client.withHandle { handle throws(KafkaError) in
-            let err = rd_kafka_commit(handle, nil, 0)
+            let err = BlockingCall.around("rd_kafka_commit") { rd_kafka_commit(handle, nil, 0) }
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET else {
                 throw KafkaError(err)
             }
@@ -169,10 +167,9 @@ public final class KafkaConsumer: Sendable {
     public func committedOffsets(
         _ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
     ) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
-        BlockingCall.check("rd_kafka_committed")
         return try client.withHandle { handle throws(KafkaError) in
             let list = RDKafkaTopicPartitionList(partitions)
-            let err = rd_kafka_committed(handle, list.pointer, timeout.milliseconds)
+            let err = BlockingCall.around("rd_kafka_committed") { rd_kafka_committed(handle, list.pointer, timeout.milliseconds) }
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err) }
             var result: [KafkaTopicPartition: Int64] = [:]
             for e in list.elements where e.error == RD_KAFKA_RESP_ERR_NO_ERROR && e.offset >= 0 {
@@ -185,10 +182,9 @@ public final class KafkaConsumer: Sendable {
     /// Whether some broker answers a metadata request within `timeout`: the readiness probe's
     /// view of Kafka. Blocks the caller up to `timeout`, so call it from a thread of your own.
     public func brokersReachable(timeout: Duration) -> Bool {
-        BlockingCall.check("rd_kafka_metadata")
         let reachable = try? client.withHandle { handle throws(KafkaError) -> Bool in
             var metadata: UnsafePointer<rd_kafka_metadata>?
-            let err = rd_kafka_metadata(handle, 0, nil, &metadata, timeout.milliseconds)
+            let err = BlockingCall.around("rd_kafka_metadata") { rd_kafka_metadata(handle, 0, nil, &metadata, timeout.milliseconds) }
             if let metadata { rd_kafka_metadata_destroy(metadata) }
             return err == RD_KAFKA_RESP_ERR_NO_ERROR
         }
@@ -199,11 +195,12 @@ public final class KafkaConsumer: Sendable {
     public func watermarks(
         _ tp: KafkaTopicPartition, timeout: Duration = .seconds(10)
     ) throws(KafkaError) -> (low: Int64, high: Int64) {
-        BlockingCall.check("rd_kafka_query_watermark_offsets")
         return try client.withHandle { handle throws(KafkaError) in
             var low: Int64 = -1
             var high: Int64 = -1
-            let err = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, timeout.milliseconds)
+            let err = BlockingCall.around("rd_kafka_query_watermark_offsets") {
+                rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, timeout.milliseconds)
+            }
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err) }
             return (low, high)
         }
@@ -220,13 +217,13 @@ public final class KafkaConsumer: Sendable {
         case .stopAndLetPollThreadShutDown:
             stop.request()
         case .shutDownHere:
-            BlockingCall.check("rd_kafka_consumer_close")
-            shutDown()
+            BlockingCall.around("rd_kafka_consumer_close") { shutDown() }
         case .stopJoinAndShutDown(let thread):
-            BlockingCall.check("rd_kafka_consumer_close")
             stop.request()
-            thread.join()
-            shutDown()
+            BlockingCall.around("rd_kafka_consumer_close") {
+                thread.join()
+                shutDown()
+            }
         }
     }
 

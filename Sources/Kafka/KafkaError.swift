@@ -28,6 +28,12 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     public static let stateCode = RD_KAFKA_RESP_ERR__STATE.rawValue
     /// An invalid configuration property or argument.
     public static let invalidArgumentCode = RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue
+
+    /// The message is larger than the producer's `message.max.bytes` (refused locally) or than
+    /// the broker or topic takes (refused by the broker).
+    public var isMessageTooLarge: Bool {
+        code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue || code == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue
+    }
 }
 
 extension KafkaError {

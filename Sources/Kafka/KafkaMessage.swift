@@ -6,16 +6,19 @@ public struct KafkaMessage: Sendable {
     public let partition: Int32
     public let offset: Int64
     public let key: [UInt8]?
-    /// The payload; empty for a null payload (a tombstone), since callers here never need to tell the two apart.
+    /// The payload; empty for a null payload (a tombstone) too, which `valueIsNull` tells apart.
     public let value: [UInt8]
+    /// The record had no payload at all (null), not an empty one: a copy must keep the difference.
+    public let valueIsNull: Bool
     public let headers: [KafkaHeader]
     /// Milliseconds since the epoch (create or log-append time), if the record carries one.
     public let timestamp: Int64?
 
     public init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
-        headers: [KafkaHeader], timestamp: Int64?
+        headers: [KafkaHeader], timestamp: Int64?, valueIsNull: Bool = false
     ) {
+        self.valueIsNull = valueIsNull
         self.topic = topic
         self.partition = partition
         self.offset = offset
@@ -45,7 +48,8 @@ extension KafkaMessage {
             key: key,
             value: value,
             headers: Self.headers(of: message),
-            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts
+            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts,
+            valueIsNull: m.payload == nil
         )
     }
 

@@ -21,14 +21,13 @@ public final class KafkaMockCluster: Sendable {
 
     /// rd_kafka_mock_cluster_new on a private producer handle.
     public init(brokers: Int = 3, logger: Logger) throws(KafkaError) {
-        BlockingCall.check("rd_kafka_mock_cluster_new")
         let client = try RDKafkaClient(
             kind: .producer,
             // The handle never produces; keep it from logging about missing brokers.
             properties: ["bootstrap.servers": "", "log.connection.close": "false"],
             context: RDKafkaCallbackContext(logger: logger)
         )
-        guard let cluster = rd_kafka_mock_cluster_new(client.handle, Int32(clamping: brokers)) else {
+        guard let cluster = BlockingCall.around("rd_kafka_mock_cluster_new", { rd_kafka_mock_cluster_new(client.handle, Int32(clamping: brokers)) }) else {
             client.destroy()
             throw KafkaError(RD_KAFKA_RESP_ERR__FAIL, reason: "rd_kafka_mock_cluster_new failed")
         }
@@ -43,10 +42,9 @@ public final class KafkaMockCluster: Sendable {
     /// Creates a topic; fails if it exists. Without this the mock cluster auto-creates topics on
     /// first use with its default partition count.
     public func createTopic(_ name: String, partitions: Int32, replicationFactor: Int32 = 1) throws(KafkaError) {
-        BlockingCall.check("rd_kafka_mock_topic_create")
         let cluster = self.cluster.pointer
         try client.withHandle { _ throws(KafkaError) in
-            let err = rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor)
+            let err = BlockingCall.around("rd_kafka_mock_topic_create") { rd_kafka_mock_topic_create(cluster, name, partitions, replicationFactor) }
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 throw KafkaError(err, reason: "create topic \(name): \(String(cString: rd_kafka_err2str(err)))")
             }
@@ -86,9 +84,8 @@ public final class KafkaMockCluster: Sendable {
 
     /// Stops the brokers and destroys the private handle. Idempotent.
     public func close() {
-        BlockingCall.check("rd_kafka_mock_cluster_destroy")
         let cluster = self.cluster.pointer
-        client.destroy(beforeDestroy: { _ in rd_kafka_mock_cluster_destroy(cluster) })
+        BlockingCall.around("rd_kafka_mock_cluster_destroy") { client.destroy(beforeDestroy: { _ in rd_kafka_mock_cluster_destroy(cluster) }) }
     }
 
     private func check(_ what: String, _ body: (OpaquePointer) -> rd_kafka_resp_err_t) {

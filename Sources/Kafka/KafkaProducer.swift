@@ -18,7 +18,6 @@ public final class KafkaProducer: Sendable {
     /// Defaults unless given: enable.idempotence=true, acks=all, linger.ms=5. Runs its own thread calling rd_kafka_poll for delivery reports.
     /// Invalid property → throws KafkaError naming the property and librdkafka's message.
     public init(properties: [String: String], logger: Logger) throws(KafkaError) {
-        BlockingCall.check("rd_kafka_new (producer)")
         let merged = RDKafkaConfig.merge(
             properties,
             defaults: ["enable.idempotence": "true", "acks": "all", "linger.ms": "5"]
@@ -44,20 +43,20 @@ public final class KafkaProducer: Sendable {
     /// The partition is chosen by librdkafka's partitioner from the key.
     /// On RD_KAFKA_RESP_ERR__QUEUE_FULL it waits briefly and retries instead of failing.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = []
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = []
     ) async throws(KafkaError) -> (partition: Int32, offset: Int64) {
         try await produce(topic: topic, partition: nil, key: key, value: value, headers: headers)
     }
 
     /// Like `send(topic:key:value:headers:)`, into an explicit partition.
     public func send(
-        topic: String, partition: Int32, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = []
+        topic: String, partition: Int32, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = []
     ) async throws(KafkaError) -> (partition: Int32, offset: Int64) {
         try await produce(topic: topic, partition: partition, key: key, value: value, headers: headers)
     }
 
     private func produce(
-        topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader]
+        topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]
     ) async throws(KafkaError) -> (partition: Int32, offset: Int64) {
         while true {
             let outcome = await withCheckedContinuation { continuation in
@@ -102,8 +101,7 @@ public final class KafkaProducer: Sendable {
     /// rd_kafka_flush; returns false when messages remain after the timeout. True once closed
     /// (nothing remains: close() failed whatever was pending).
     public func flush(timeout: Duration) -> Bool {
-        BlockingCall.check("rd_kafka_flush")
-        return (try? client.withHandle { handle in rd_kafka_flush(handle, timeout.milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR }) ?? true
+        return (try? client.withHandle { handle in BlockingCall.around("rd_kafka_flush") { rd_kafka_flush(handle, timeout.milliseconds) } == RD_KAFKA_RESP_ERR_NO_ERROR }) ?? true
     }
 
     /// Flushes for up to 2 s, fails what is still pending, stops the poll thread and destroys the
@@ -115,20 +113,21 @@ public final class KafkaProducer: Sendable {
     /// `close()` with a chosen flush timeout.
     public func close(flushTimeout: Duration) {
         guard !closeStarted.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        BlockingCall.check("rd_kafka_flush (close)")
         // From here new sends fail at once; this thread alone keeps using the handle until destroy.
         client.refuseNewCalls()
         let handle = client.handle
-        if rd_kafka_flush(handle, flushTimeout.milliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
+        if BlockingCall.around("rd_kafka_flush (close)", { rd_kafka_flush(handle, flushTimeout.milliseconds) }) != RD_KAFKA_RESP_ERR_NO_ERROR {
             let pending = rd_kafka_outq_len(handle)
             logger.warning("producer closing with undelivered messages; failing them", metadata: ["pending": "\(pending)"])
             // Purged messages get delivery reports with a purge error, served by the next flush.
             _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-            _ = rd_kafka_flush(handle, 500)
+            _ = BlockingCall.around("rd_kafka_flush (close)") { rd_kafka_flush(handle, 500) }
         }
         stop.request()
-        pollThread.join()
-        client.destroy()
+        BlockingCall.around("rd_kafka_destroy (producer)") {
+            pollThread.join()
+            client.destroy()
+        }
         // Whatever never got a report (none, normally) must not wait forever.
         client.context.deliveries.failAll(with: KafkaError.closed)
     }

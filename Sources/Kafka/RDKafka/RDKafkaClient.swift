@@ -1,3 +1,4 @@
+import Blocking
 import CRdKafka
 import Logging
 import Synchronization
@@ -48,7 +49,7 @@ final class RDKafkaClient: @unchecked Sendable {
         configure(conf)
 
         var errstr = [CChar](repeating: 0, count: 512)
-        guard let handle = rd_kafka_new(kind.rdType, conf, &errstr, errstr.count) else {
+        guard let handle = BlockingCall.around("rd_kafka_new", { rd_kafka_new(kind.rdType, conf, &errstr, errstr.count) }) else {
             rd_kafka_conf_destroy(conf)  // still ours when rd_kafka_new fails
             throw KafkaError(
                 RD_KAFKA_RESP_ERR__INVALID_ARG, reason: "rd_kafka_new failed: \(RDKafkaConfig.string(errstr))"
@@ -90,7 +91,7 @@ final class RDKafkaClient: @unchecked Sendable {
     func destroy(beforeDestroy: (OpaquePointer) -> Void = { _ in }) {
         guard drain() else { return }
         beforeDestroy(handle)
-        rd_kafka_destroy(handle)
+        BlockingCall.around("rd_kafka_destroy") { rd_kafka_destroy(handle) }
     }
 
     /// Refuses new borrows and waits until running ones end. Returns true only to the first caller.

@@ -15,15 +15,15 @@ final class RDKafkaProduceArguments {
     private(set) var values: [rd_kafka_vu_t] = []
     private var allocations: [UnsafeMutableRawPointer] = []
 
-    init(topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader], opaque: UInt) {
+    init(topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader], opaque: UInt) {
         append(.topic) { $0.u.cstr = UnsafePointer(copy(topic)) }
         if let partition { append(.partition) { $0.u.i32 = partition } }
         append(.msgflags) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-        // An empty value is sent as a null payload; consumers here read both as empty.
-        let valueCopy = copy(value)
+        // nil is a null payload (a tombstone); an empty array an empty one: Kafka keeps them apart.
+        let valueCopy = value.map { copy($0, keepEmpty: true) } ?? nil
         append(.value) {
             $0.u.mem.ptr = valueCopy
-            $0.u.mem.size = value.count
+            $0.u.mem.size = value?.count ?? 0
         }
         if let key {
             let keyCopy = copy(key, keepEmpty: true)

@@ -13,13 +13,14 @@ public final class PostgresConnection {
     /// `key=value` string; `sslmode` and every other parameter mean what libpq says.
     /// `connect_timeout=5` applies unless the URL sets its own.
     public init(url: String) throws(PostgresError) {
-        BlockingCall.check("PQconnectdb")
         // Entries before the expanded `dbname` are defaults the URL may override.
         let keywords = ["connect_timeout", "dbname"]
         let values = [ConnectionURL.defaultConnectTimeout, url]
-        handle = withCStringArray(keywords) { keywordPointers in
-            withCStringArray(values) { valuePointers in
-                PQconnectdbParams(keywordPointers, valuePointers, 1)
+        handle = BlockingCall.around("PQconnectdbParams") {
+            withCStringArray(keywords) { keywordPointers in
+                withCStringArray(values) { valuePointers in
+                    PQconnectdbParams(keywordPointers, valuePointers, 1)
+                }
             }
         }
         guard let handle else {
@@ -40,7 +41,6 @@ public final class PostgresConnection {
     /// Runs one statement with `PQexecParams`; interpolated values travel as parameters.
     @discardableResult
     public func query(_ q: PostgresQuery) throws(PostgresError) -> PostgresRows {
-        BlockingCall.check("PQexecParams")
         let handle = try openHandle()
         var types: [UInt32] = []
         var texts: [String?] = []
@@ -56,7 +56,7 @@ public final class PostgresConnection {
             texts.append(text)
         }
         let result = withOptionalCStringArray(texts) { valuePointers in
-            PQexecParams(handle, q.sql, Int32(types.count), types, valuePointers, nil, nil, 0)
+            BlockingCall.around("PQexecParams") { PQexecParams(handle, q.sql, Int32(types.count), types, valuePointers, nil, nil, 0) }
         }
         return try consume(result)
     }
@@ -64,9 +64,8 @@ public final class PostgresConnection {
     /// Runs SQL with `PQexec`: several `;`-separated statements are allowed (migrations),
     /// no parameters; the result of the last statement is discarded.
     public func execute(_ sql: String) throws(PostgresError) {
-        BlockingCall.check("PQexec")
         let handle = try openHandle()
-        _ = try consume(PQexec(handle, sql))
+        _ = try consume(BlockingCall.around("PQexec") { PQexec(handle, sql) })
     }
 
     /// `PQstatus == CONNECTION_OK`. A server that went away is noticed at the next call
@@ -78,9 +77,8 @@ public final class PostgresConnection {
 
     /// Reconnects with the same parameters (`PQreset`).
     public func reset() throws(PostgresError) {
-        BlockingCall.check("PQreset")
         let handle = try openHandle()
-        PQreset(handle)
+        BlockingCall.around("PQreset") { PQreset(handle) }
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError(message: Self.errorMessage(handle), isConnectionError: true)
         }
@@ -140,7 +138,7 @@ public final class PostgresConnection {
     /// The command tag of the last statement of `sql`, e.g. `COMMIT` or `ROLLBACK`.
     func executeReturningCommandTag(_ sql: String) throws(PostgresError) -> String {
         let handle = try openHandle()
-        let result = PQexec(handle, sql)
+        let result = BlockingCall.around("PQexec") { PQexec(handle, sql) }
         let tag = result.flatMap { PQcmdStatus($0) }.map { String(cString: $0) } ?? ""
         _ = try consume(result)
         return tag

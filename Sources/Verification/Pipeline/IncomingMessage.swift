@@ -7,9 +7,15 @@ public struct IncomingMessage: Sendable {
     public var offset: Int64
     public var key: [UInt8]?
     public var value: [UInt8]
+    /// The record had a null payload (a tombstone), not an empty one.
+    public var valueIsNull: Bool
     public var receivedAt: Date
 
-    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], receivedAt: Date = Date()) {
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], valueIsNull: Bool = false,
+        receivedAt: Date = Date()
+    ) {
+        self.valueIsNull = valueIsNull
         self.topic = topic
         self.partition = partition
         self.offset = offset

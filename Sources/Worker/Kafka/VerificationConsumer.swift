@@ -149,7 +149,7 @@ public final class VerificationConsumer: Service {
         updateBacklogPause()
         let incoming = IncomingMessage(
             topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
-            value: message.value)
+            value: message.value, valueIsNull: message.valueIsNull)
         return Work(message: incoming, ticket: ticket)
     }
 
