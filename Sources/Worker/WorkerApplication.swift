@@ -91,8 +91,21 @@ public struct WorkerApplication: Sendable {
         let relay = OutboxRelay(
             producer: producer, pool: pool, topic: c.kafka.resultTopic, recoveryInterval: c.outboxRecoveryInterval,
             shutdownGrace: c.shutdownGrace, logger: logger)
+        let vendor = OkayFaceClient(configuration: c.okayFace, http: http, logger: logger)
+        let access = VendorAccess { [logger] state in
+            switch state {
+            case .refused(let why):
+                logger.error("the vendor refuses our account or configuration; holding requests", metadata: ["code": "\(why)"])
+                Gauge(label: "okayface_vendor_refused").record(1)
+            case .accepted:
+                logger.notice("the vendor accepts our account")
+                Gauge(label: "okayface_vendor_refused").record(0)
+            case .unknown:
+                break
+            }
+        }
         let pipeline = VerificationPipeline(
-            vendor: OkayFaceClient(configuration: c.okayFace, http: http, logger: logger),
+            vendor: vendor,
             images: ImageSources(
                 files: FileImageStore(allowList: c.imageAllowList, logger: logger),
                 remote: RemoteImageStore(
@@ -103,7 +116,9 @@ public struct WorkerApplication: Sendable {
             breaker: CircuitBreaker(configuration: c.circuitBreaker) { [logger] phase in
                 logger.warning("vendor circuit breaker", metadata: ["state": "\(phase.rawValue)"])
                 Gauge(label: "okayface_circuit_state").record(Self.circuitGaugeValue(phase))
+                access.circuitChanged(open: phase != .closed)
             },
+            access: access,
             rateLimiter: c.vendorRateLimit.map { RateLimiter($0) },
             configuration: c.pipeline,
             logger: logger)
@@ -122,14 +137,28 @@ public struct WorkerApplication: Sendable {
         let kafkaHealth = KafkaHealth(consumer: consumer)
         kafkaHealth.start()
         defer { kafkaHealth.stop() }
+        let breaker = pipeline.breaker
         let health = HealthServer(
             port: c.httpPort,
             checks: .init(
-                partitionsAssigned: { !verificationConsumer.assignment.isEmpty },
-                database: { database.isHealthy },
-                kafka: { kafkaHealth.isReachable }),
+                assignedPartitions: { verificationConsumer.assignment.count },
+                database: { database.problem?.description },
+                kafka: { kafkaHealth.isReachable },
+                vendor: {
+                    switch access.current {
+                    case .accepted: .accepted
+                    case .unknown: .unknown
+                    case .refused(let why): .refused(why)
+                    }
+                },
+                circuit: { breaker.phase.rawValue }),
             onListening: onHTTPListening, logger: logger)
         let writers = Task { await store.runWriters() }
+        // Both probes once before consuming: a wrong password or an unmigrated database holds
+        // the first request instead of meeting it.
+        await database.probe(pool: pool)
+        let vendorProbe = VendorProbe(vendor: vendor, access: access, breaker: breaker, logger: logger)
+        await vendorProbe.probeOnce()
         let probe = Task { await database.runProbe(pool: pool) }
         defer { probe.cancel() }
         // The group shuts services down in reverse order: the consumer stops (and its last
@@ -138,6 +167,7 @@ public struct WorkerApplication: Sendable {
             configuration: .init(
                 services: [
                     .init(service: health),
+                    .init(service: vendorProbe),
                     .init(service: relay),
                     .init(service: verificationConsumer),
                 ] + (trigger.map { [.init(service: TriggerService(trigger: $0), successTerminationBehavior: .gracefullyShutdownGroup)] } ?? []),

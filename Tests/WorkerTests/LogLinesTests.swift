@@ -10,10 +10,15 @@ struct LogLinesTests {
     @Test func linesAboutARequestCarryItsCoordinatesAndTextIsForPeople() async throws {
         let stack = try await TestStack()
         let jsonLog = stack.scratch + "/json.log"
-        let worker = try CrashRecoveryTests().launch(stack, ["LOG_LEVEL": "debug"], log: jsonLog)
+        // log-2 fails by itself: with no other call answered meanwhile it would wait out an
+        // outage for WORKER_MAX_REQUEST_AGE_MS; one second makes it end vendor_unavailable.
+        let worker = try CrashRecoveryTests().launch(stack, ["LOG_LEVEL": "debug", "WORKER_MAX_REQUEST_AGE_MS": "1000"], log: jsonLog)
         try await stack.publish(stack.request("log-1", subject: "customer-1"))
         try await stack.publish(stack.request("log-2", sdk: "sdk/always-500.json"))
-        try await stack.waitForDecisions(2, timeout: .seconds(90))
+        do { try await stack.waitForDecisions(2, timeout: .seconds(90)) } catch {
+            TestStack.keepLogs(of: stack.scratch)
+            throw error
+        }
         worker.terminate()
         await worker.exited()
 
@@ -34,7 +39,10 @@ struct LogLinesTests {
         let textLog = stack.scratch + "/text.log"
         let textWorker = try CrashRecoveryTests().launch(stack, ["LOG_FORMAT": "text", "LOG_LEVEL": "info"], log: textLog)
         try await stack.publish(stack.request("log-3"))
-        try await stack.waitForDecisions(3, timeout: .seconds(90))
+        do { try await stack.waitForDecisions(3, timeout: .seconds(90)) } catch {
+            TestStack.keepLogs(of: stack.scratch)
+            throw error
+        }
         textWorker.terminate()
         await textWorker.exited()
         let text = try String(contentsOfFile: textLog, encoding: .utf8)

@@ -43,6 +43,9 @@ public final class CircuitBreaker: Sendable {
         /// cannot close or re-open it.
         var generation: UInt64 = 0
         var probeOut = false
+        /// Calls that got an answer the vendor gave on purpose, ever: a request whose attempts
+        /// ran out while others got answers failed for itself, not because of an outage.
+        var successes: UInt64 = 0
     }
 
     private let configuration: Configuration
@@ -57,6 +60,37 @@ public final class CircuitBreaker: Sendable {
     }
 
     public var phase: Phase { state.withLock { $0.phase } }
+
+    /// How many calls got an answer the vendor gave on purpose so far.
+    public var successCount: UInt64 { state.withLock { $0.successes } }
+
+    /// Evidence from outside the calls (the vendor probe got an answer): the vendor is up, so
+    /// an open circuit closes. Not counted in ``successCount``: that says whether OkayFace
+    /// Plus itself answers, and a request that keeps failing while others get answers gives up.
+    public func noteVendorAnswered() {
+        let change: Phase? = state.withLock { s in
+            guard s.phase != .closed else { return nil }
+            s.phase = .closed
+            s.generation += 1
+            s.probeOut = false
+            s.consecutiveFailures = 0
+            s.currentOpenDuration = configuration.openDuration
+            return .closed
+        }
+        if let change { onChange(change) }
+    }
+
+    /// Calls are being held back right now: open and not yet due for a probe, or a probe is
+    /// out. An open circuit past its pause holds nothing: the next call becomes the probe.
+    public var isHoldingCalls: Bool {
+        state.withLock { s in
+            switch s.phase {
+            case .closed: false
+            case .open: ContinuousClock.now < s.reopenAt
+            case .halfOpen: s.probeOut
+            }
+        }
+    }
 
     /// Waits until a call may go out. Throws only when the task is cancelled.
     public func acquire() async throws -> Permit {
@@ -93,6 +127,7 @@ public final class CircuitBreaker: Sendable {
     /// (the vendor is in trouble), false for any answer the vendor gave on purpose.
     public func record(_ permit: Permit, transientFailure: Bool) {
         let change: Phase? = state.withLock { s in
+            if !transientFailure { s.successes += 1 }
             guard permit.generation == s.generation else { return nil }
             if permit.isProbe {
                 s.probeOut = false
@@ -112,6 +147,17 @@ public final class CircuitBreaker: Sendable {
             }
             s.consecutiveFailures += 1
             return s.consecutiveFailures >= configuration.failureThreshold ? open(&s) : nil
+        }
+        if let change { onChange(change) }
+    }
+
+    /// Opens the circuit now, as if the failure threshold had been reached: a request that
+    /// spent all its attempts on transient failures says the vendor is in trouble, whatever
+    /// the other requests saw. No effect unless closed.
+    public func forceOpen() {
+        let change: Phase? = state.withLock { s in
+            guard s.phase == .closed else { return nil }
+            return open(&s)
         }
         if let change { onChange(change) }
     }

@@ -11,11 +11,15 @@ public struct PipelineConfiguration: Sendable {
     /// The most one of the three files may hold (`IMAGE_MAX_BYTES`): the vendor's 3 MB per
     /// image by default.
     public var maxImageBytes: Int
-    /// How long a request's work (images, journey, vendor calls, waits on an open circuit
-    /// and for a turn under the rate limit) may take before it ends as `deadline_exceeded`.
-    /// Waits on PostgreSQL or Kafka are not counted: an outage there must delay requests,
-    /// never decide them.
+    /// How long a request's work (images, journey, vendor calls, waits for a turn under the
+    /// rate limit) may take before it ends as `deadline_exceeded`. Time while vendor calls are
+    /// held back (the circuit is open, the vendor refuses our account) and waits on
+    /// PostgreSQL or Kafka are not counted: an outage must delay requests, never decide them.
     public var requestDeadline: Duration
+    /// How old a request may get (from `requestedAt`, else from its receipt) while the vendor
+    /// keeps failing before it ends `vendor_unavailable` (`WORKER_MAX_REQUEST_AGE_MS`); until
+    /// then an outage only delays it.
+    public var maxRequestAge: Duration
     /// Starts on one request without a decision after which it is treated as poison.
     public var maxProcessingRuns: Int
     /// Names this worker in claims (host and process id).
@@ -31,6 +35,7 @@ public struct PipelineConfiguration: Sendable {
         maxRequestBytes: Int = 5 * 1024 * 1024,
         maxImageBytes: Int = 3 * 1024 * 1024,
         requestDeadline: Duration = .seconds(300),
+        maxRequestAge: Duration = .seconds(24 * 3600),
         maxProcessingRuns: Int = 5,
         workerId: String = "worker"
     ) {
@@ -40,6 +45,7 @@ public struct PipelineConfiguration: Sendable {
         self.maxRequestBytes = maxRequestBytes
         self.maxImageBytes = maxImageBytes
         self.requestDeadline = requestDeadline
+        self.maxRequestAge = maxRequestAge
         self.maxProcessingRuns = maxProcessingRuns
         self.workerId = workerId
     }

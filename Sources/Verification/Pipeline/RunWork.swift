@@ -10,12 +10,56 @@ import Payload
 struct RunWork: Sendable {
     let pipeline: VerificationPipeline
     let request: VerificationRequested
+    /// When the worker received the request: its age counts from `requestedAt`, else from here.
+    let receivedAt: Date
     let log: RunLog
     let earlierVendorRuns: Int
     let logger: Logger
 
     private var configuration: PipelineConfiguration { pipeline.configuration }
     private var breaker: CircuitBreaker { pipeline.breaker }
+    private var access: VendorAccess { pipeline.access }
+
+    /// Past `WORKER_MAX_REQUEST_AGE_MS`: transient failures may end it after all.
+    private var isTooOld: Bool {
+        Date().timeIntervalSince(request.requestedAt ?? receivedAt) > Double(configuration.maxRequestAge.components.seconds)
+    }
+
+    /// What to do after a vendor call that did not give an answer to decide on.
+    private enum AfterFailure {
+        case retry
+        case giveUp
+        case cancelled
+    }
+
+    /// An answer refused for our own account or configuration: note it, then wait until the
+    /// probe sees the vendor accept us again. The request is not decided and spends no attempt.
+    private func hold(_ reason: String, _ logger: Logger) async -> AfterFailure {
+        access.refuse(reason)
+        logger.error(
+            "the vendor refuses our account or configuration; holding the request until it accepts us again",
+            metadata: ["code": "\(reason)"])
+        do { try await access.waitWhileRefused() } catch { return .cancelled }
+        return .retry
+    }
+
+    /// After a transient failure: back off; once the attempts are spent, give up when other
+    /// calls got answers meanwhile (the failure is this request's) or the request is too old;
+    /// otherwise the vendor looks down: open the circuit (no deadline runs while it is open,
+    /// and the vendor probe closes it as soon as the vendor answers) and start a new round.
+    /// `roundStart` is the breaker's success count when the round began.
+    private func afterTransientFailure(attempt: inout Int, roundStart: inout UInt64) async -> AfterFailure {
+        let policy = configuration.vendorRetry
+        if attempt >= policy.maxAttempts {
+            if isTooOld || breaker.successCount > roundStart { return .giveUp }
+            breaker.forceOpen()
+            attempt = 0
+            roundStart = breaker.successCount
+            return .retry
+        }
+        do { try await Task.sleep(for: policy.delay(afterAttempt: attempt)) } catch { return .cancelled }
+        return .retry
+    }
 
     /// The verdict; an `error` verdict when the inputs or the vendor made a decision impossible.
     @Sendable func decide() async -> DecisionPolicy.Verdict {
@@ -50,18 +94,22 @@ struct RunWork: Sendable {
     private func verify(_ call: OkayFacePlusRequest) async -> DecisionPolicy.Verdict {
         var logger = self.logger
         if let journeyId = log.snapshot.journeyId { logger[metadataKey: "journeyId"] = "\(journeyId)" }
-        let policy = configuration.vendorRetry
+        // `attempt` counts this round's transient failures against OKAYFACE_MAX_ATTEMPTS;
+        // `calls` every call made, which is what the decision's `attempts` reports.
         var attempt = 0
-        while attempt < policy.maxAttempts {
+        var calls = 0
+        var roundStart = breaker.successCount
+        while true {
             guard let permit = await callPermit() else { return Self.error([Reason.deadlineExceeded]) }
             attempt += 1
-            if attempt == 1 { await noteVendorRun(logger) }
+            calls += 1
+            if calls == 1 { await noteVendorRun(logger) }
             // Timed from here: waits on the breaker and the rate limit are not vendor time.
             let started = Date()
             let clock = ContinuousClock.now
             let outcome = await pipeline.vendor.verify(call)
             let record = VerificationPipeline.record(
-                outcome, attempt: attempt, startedAt: started, elapsed: ContinuousClock.now - clock)
+                outcome, attempt: calls, startedAt: started, elapsed: ContinuousClock.now - clock)
             let transient = record.outcome != .success && record.outcome != .vendorError
             if Task.isCancelled, transient {
                 // Our own cancellation (deadline, shutdown), not the vendor's failure.
@@ -75,18 +123,30 @@ struct RunWork: Sendable {
                 log.update {
                     $0.vendorSummary = .init(status: response.status, messageCode: response.messageCode, httpStatus: response.httpStatus)
                 }
-                if !transient { return configuration.policy.decide(response) }
+                if OkayFaceErrorClass.isAccountFailure(httpStatus: response.httpStatus, code: response.errorCode) {
+                    switch await hold(response.errorCode ?? "HTTP_\(response.httpStatus)", logger) {
+                    case .retry:
+                        attempt = 0
+                        roundStart = breaker.successCount
+                        continue
+                    case .giveUp, .cancelled: return Self.error([Reason.deadlineExceeded])
+                    }
+                }
+                if !transient {
+                    access.accept()
+                    return configuration.policy.decide(response)
+                }
             }
             if Task.isCancelled { return Self.error([Reason.deadlineExceeded]) }
             logger.warning(
                 "transient vendor failure",
                 metadata: ["attempt": "\(attempt)", "outcome": "\(record.outcome.rawValue)", "code": "\(record.errorCode ?? "")"])
-            if attempt == policy.maxAttempts { break }
-            do { try await Task.sleep(for: policy.delay(afterAttempt: attempt)) } catch {
-                return Self.error([Reason.deadlineExceeded])
+            switch await afterTransientFailure(attempt: &attempt, roundStart: &roundStart) {
+            case .retry: continue
+            case .giveUp: return Self.error([Reason.vendorUnavailable])
+            case .cancelled: return Self.error([Reason.deadlineExceeded])
             }
         }
-        return Self.error([Reason.vendorUnavailable])
     }
 
     /// Waits until a vendor call may go out: the circuit breaker first, so a call it holds back
@@ -135,23 +195,26 @@ struct RunWork: Sendable {
     }
 
     private func createJourney() async -> JourneyResult {
-        let policy = configuration.vendorRetry
         var attempt = 0
-        while attempt < policy.maxAttempts {
+        var calls = 0
+        var roundStart = breaker.successCount
+        while true {
             guard let permit = await callPermit() else { return .cancelled }
             attempt += 1
+            calls += 1
             let started = Date()
             let clock = ContinuousClock.now
             let failure: OkayFaceJourneyError
             do {
                 let id = try await pipeline.vendor.createJourney()
                 breaker.record(permit, transientFailure: false)
+                access.accept()
                 log.update {
                     $0.journeyId = id
                     $0.journeyCreated = true
                 }
                 note(VendorCallRecord(
-                    endpoint: .createJourney, attempt: attempt, startedAt: started,
+                    endpoint: .createJourney, attempt: calls, startedAt: started,
                     durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), httpStatus: 200,
                     outcome: .success, errorCode: nil))
                 return .created(id)
@@ -167,19 +230,27 @@ struct RunWork: Sendable {
                 case .transport(let message, let timedOut): (nil, message, timedOut ? .timeout : .transportError)
                 }
             note(VendorCallRecord(
-                endpoint: .createJourney, attempt: attempt, startedAt: started,
+                endpoint: .createJourney, attempt: calls, startedAt: started,
                 durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), httpStatus: status,
                 outcome: outcome, errorCode: code))
             if Task.isCancelled { return .cancelled }
+            if case .vendor(let code, let status) = failure, OkayFaceErrorClass.isAccountFailure(httpStatus: status, code: code) {
+                switch await hold("\(code) from journeyid", logger) {
+                case .retry: attempt = 0; continue
+                case .giveUp, .cancelled: return .cancelled
+                }
+            }
             guard failure.isTransient else {
                 logger.error("journey creation refused", metadata: ["code": "\(code)"])
                 return .failed(DecisionPolicy.reason(forVendorCode: code))
             }
             logger.warning("transient journey creation failure", metadata: ["attempt": "\(attempt)", "code": "\(code)"])
-            if attempt == policy.maxAttempts { break }
-            do { try await Task.sleep(for: policy.delay(afterAttempt: attempt)) } catch { return .cancelled }
+            switch await afterTransientFailure(attempt: &attempt, roundStart: &roundStart) {
+            case .retry: continue
+            case .giveUp: return .failed(Reason.vendorUnavailable)
+            case .cancelled: return .cancelled
+            }
         }
-        return .failed(Reason.vendorUnavailable)
     }
 
     private enum LoadedImages {

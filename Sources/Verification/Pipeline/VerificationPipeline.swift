@@ -18,6 +18,9 @@ public struct VerificationPipeline: Sendable {
     public var deadLetters: any DeadLetterSink
     public var publisher: any ResultPublisher
     public var breaker: CircuitBreaker
+    /// Whether the vendor accepts our account, and whether calls are held back (which stops
+    /// request deadlines).
+    public var access: VendorAccess
     /// Every vendor call waits here for its turn; nil when there is no limit.
     public var rateLimiter: RateLimiter<ContinuousClock>?
     public var configuration: PipelineConfiguration
@@ -26,9 +29,10 @@ public struct VerificationPipeline: Sendable {
 
     public init(
         vendor: any OkayFaceAPI, images: any ImageSource, store: any ResultStore, deadLetters: any DeadLetterSink,
-        publisher: any ResultPublisher, breaker: CircuitBreaker = CircuitBreaker(),
+        publisher: any ResultPublisher, breaker: CircuitBreaker = CircuitBreaker(), access: VendorAccess = VendorAccess(),
         rateLimiter: RateLimiter<ContinuousClock>? = nil, configuration: PipelineConfiguration, logger: Logger
     ) {
+        self.access = access
         self.vendor = vendor
         self.images = images
         self.store = store
@@ -83,8 +87,10 @@ public struct VerificationPipeline: Sendable {
             verdict = .init(decision: .error, reasons: [Reason.processingFailed], scores: .none)
         } else {
             if runs > 1 { logger.notice("request restarted after an earlier run", metadata: ["runs": "\(runs)"]) }
-            let work = RunWork(pipeline: self, request: request, log: log, earlierVendorRuns: earlierVendorRuns, logger: logger)
-            switch await Self.withDeadline(configuration.requestDeadline, work.decide) {
+            let work = RunWork(
+                pipeline: self, request: request, receivedAt: message.receivedAt, log: log, earlierVendorRuns: earlierVendorRuns,
+                logger: logger)
+            switch await Self.withDeadline(configuration.requestDeadline, access: access, work.decide) {
             case .finished(let v):
                 verdict = v
             case .timedOut:
@@ -153,14 +159,25 @@ public struct VerificationPipeline: Sendable {
         case timedOut
     }
 
-    /// Runs `body` and cancels it when `deadline` passes first.
+    /// Runs `body` and cancels it when `deadline` passes first. Time while vendor calls are
+    /// held back does not count: the deadline moves out by it, so one timer per request does,
+    /// with a new sleep only when a hold happened meanwhile.
     private static func withDeadline<T: Sendable>(
-        _ deadline: Duration, _ body: @escaping @Sendable () async -> T
+        _ deadline: Duration, access: VendorAccess, _ body: @escaping @Sendable () async -> T
     ) async -> DeadlineResult<T> {
         await withTaskGroup(of: DeadlineResult<T>.self) { group in
             group.addTask { .finished(await body()) }
             group.addTask {
-                try? await Task.sleep(for: deadline)
+                let start = ContinuousClock.now
+                let heldAtStart = access.heldTime(at: start)
+                while !Task.isCancelled {
+                    let now = ContinuousClock.now
+                    let due = start + deadline + (access.heldTime(at: now) - heldAtStart)
+                    if now >= due, !access.isHeld { return .timedOut }
+                    // While held, look again a little later; otherwise sleep until it is due.
+                    let wait = access.isHeld ? .milliseconds(500) : max(due - now, .milliseconds(1))
+                    do { try await Task.sleep(for: wait) } catch { break }
+                }
                 return .timedOut
             }
             let first = await group.next() ?? .timedOut

@@ -38,6 +38,8 @@ public struct WorkerConfiguration: Sendable {
     public var shutdownGrace: Duration
     public var rebalanceGrace: Duration
     public var requestDeadline: Duration
+    /// `WORKER_MAX_REQUEST_AGE_MS`: how long an outage may delay a request before it ends `vendor_unavailable`.
+    public var maxRequestAge: Duration
     public var maxProcessingRuns: Int
     public var circuitBreaker: CircuitBreaker.Configuration
     /// Vendor calls per second (`OKAYFACE_MAX_RPS`, `OKAYFACE_BURST`); nil: no limit.
@@ -133,6 +135,7 @@ public struct WorkerConfiguration: Sendable {
             shutdownGrace: .milliseconds(try s.int("WORKER_SHUTDOWN_GRACE_MS", default: 30_000, range: 0...3_600_000)),
             rebalanceGrace: .milliseconds(try s.int("WORKER_REBALANCE_GRACE_MS", default: 10_000, range: 0...600_000)),
             requestDeadline: .milliseconds(try s.int("WORKER_REQUEST_DEADLINE_MS", default: 300_000, range: 100...86_400_000)),
+            maxRequestAge: .milliseconds(try s.int("WORKER_MAX_REQUEST_AGE_MS", default: 86_400_000, range: 1_000...2_592_000_000)),
             maxProcessingRuns: try s.int("WORKER_MAX_PROCESSING_RUNS", default: 5, range: 1...1000),
             circuitBreaker: try circuitBreaker(s),
             vendorRateLimit: vendorRateLimit,
@@ -256,7 +259,7 @@ public struct WorkerConfiguration: Sendable {
     public var pipeline: PipelineConfiguration {
         PipelineConfiguration(
             policy: DecisionPolicy(thresholds: thresholds), vendorRetry: vendorRetry, maxImageBytes: maxImageBytes,
-            requestDeadline: requestDeadline,
+            requestDeadline: requestDeadline, maxRequestAge: maxRequestAge,
             maxProcessingRuns: maxProcessingRuns, workerId: Self.workerId)
     }
 

@@ -5,24 +5,42 @@ import ServiceLifecycle
 
 /// `/livez`, `/readyz` and `/metrics` (Prometheus text format) on `HTTP_PORT`.
 ///
-/// Live: the process serves HTTP. Ready: partitions are assigned, PostgreSQL is reachable and
-/// a Kafka broker answers; a replica that is not ready still runs (it pauses consumption by
-/// itself) but should not count as serving.
+/// Live: the process serves HTTP. Ready: the worker can make progress: PostgreSQL is usable
+/// (reachable, our role accepted, migrated), a Kafka broker answers, and the vendor has not
+/// refused our account. Holding no partition is ready (a standby replica of a larger group),
+/// and so is an open circuit (a vendor outage is the vendor's, and every replica would
+/// otherwise turn NotReady together); the body names each component's state either way.
 public struct HealthServer: Service {
     /// The readiness inputs, read on every probe.
     public struct Checks: Sendable {
-        public var partitionsAssigned: @Sendable () -> Bool
-        public var database: @Sendable () -> Bool
+        /// Partitions held now (reported, not required).
+        public var assignedPartitions: @Sendable () -> Int
+        /// nil when usable, else why not.
+        public var database: @Sendable () -> String?
         public var kafka: @Sendable () -> Bool
+        /// `accepted`, `unknown` (no answer yet) or `refused: <code>`.
+        public var vendor: @Sendable () -> VendorState
+        /// `closed`, `open` or `half_open`.
+        public var circuit: @Sendable () -> String
 
         public init(
-            partitionsAssigned: @escaping @Sendable () -> Bool, database: @escaping @Sendable () -> Bool,
-            kafka: @escaping @Sendable () -> Bool
+            assignedPartitions: @escaping @Sendable () -> Int, database: @escaping @Sendable () -> String?,
+            kafka: @escaping @Sendable () -> Bool, vendor: @escaping @Sendable () -> VendorState,
+            circuit: @escaping @Sendable () -> String
         ) {
-            self.partitionsAssigned = partitionsAssigned
+            self.assignedPartitions = assignedPartitions
             self.database = database
             self.kafka = kafka
+            self.vendor = vendor
+            self.circuit = circuit
         }
+    }
+
+    /// The vendor's side of readiness.
+    public enum VendorState: Sendable {
+        case accepted
+        case unknown
+        case refused(String)
     }
 
     public var port: Int
@@ -44,13 +62,36 @@ public struct HealthServer: Service {
             Self.json(.ok, ["status": "live"])
         }
         router.get("readyz") { _, _ in
-            let results = [
-                "partitionsAssigned": checks.partitionsAssigned(),
-                "database": checks.database(),
-                "kafka": checks.kafka(),
+            let databaseProblem = checks.database()
+            let kafka = checks.kafka()
+            let vendor = checks.vendor()
+            var vendorBody: [String: Any] = ["circuit": checks.circuit()]
+            var causes: [String] = []
+            switch vendor {
+            case .accepted: vendorBody["state"] = "accepted"
+            case .unknown: vendorBody["state"] = "unknown"
+            case .refused(let why):
+                vendorBody["state"] = "refused"
+                vendorBody["detail"] = why
+                causes.append("the vendor refuses our account or configuration: \(why)")
+            }
+            if let databaseProblem { causes.append("PostgreSQL \(databaseProblem)") }
+            if !kafka { causes.append("no Kafka broker answers") }
+            let ready = causes.isEmpty
+            var database: [String: Any] = ["state": databaseProblem == nil ? "usable" : "not usable"]
+            if let databaseProblem { database["detail"] = databaseProblem }
+            var body: [String: Any] = [
+                "status": ready ? "ready" : "not ready",
+                "checks": ["database": databaseProblem == nil, "kafka": kafka, "vendor": !causes.contains { $0.hasPrefix("the vendor") }],
+                "components": [
+                    "database": database,
+                    "kafka": ["state": kafka ? "reachable" : "unreachable"],
+                    "vendor": vendorBody,
+                    "partitions": ["assigned": checks.assignedPartitions()],
+                ],
             ]
-            let ready = results.values.allSatisfy { $0 }
-            return Self.json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "not ready", "checks": results])
+            if !ready { body["causes"] = causes }
+            return Self.json(ready ? .ok : .serviceUnavailable, body)
         }
         router.get("metrics") { _, _ in
             Response(

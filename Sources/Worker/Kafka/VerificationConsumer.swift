@@ -36,6 +36,9 @@ public final class VerificationConsumer: Service {
     private enum PauseReason: Hashable {
         case inFlightLimit
         case database
+        /// Vendor calls are held back (circuit open, or the vendor refuses our account):
+        /// Kafka is the parking lot until they go out again.
+        case vendor
         case stopping
     }
 
@@ -264,10 +267,11 @@ public final class VerificationConsumer: Service {
     }
 
     /// Pauses consumption while PostgreSQL is unreachable and resumes when it is back.
+    /// Pauses consumption while PostgreSQL is unusable or vendor calls are held back.
     private func watchDatabase() async {
-        guard let database else { return }
         while !Task.isCancelled {
-            setPaused(!database.isHealthy, .database)
+            if let database { setPaused(!database.isHealthy, .database) }
+            setPaused(pipeline.access.isRefused || pipeline.breaker.isHoldingCalls, .vendor)
             try? await Task.sleep(for: .milliseconds(200))
         }
     }

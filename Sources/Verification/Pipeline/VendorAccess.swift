@@ -1,0 +1,96 @@
+import Synchronization
+
+/// Whether the vendor accepts our account and configuration, as the worker last saw it.
+///
+/// A vendor call refused for our own reasons (wrong password, expired key, a wrong base URL:
+/// ``OkayFaceAPI`` answers classified as account failures) marks it refused. Requests then wait
+/// here instead of being decided (an operator's mistake is never a customer's `error`), the
+/// consumer pauses, `/readyz` names the cause, and a probe asks the vendor again with backoff;
+/// its first success lets the held requests go on as if nothing happened.
+public final class VendorAccess: Sendable {
+    /// What the worker knows.
+    public enum State: Sendable, Equatable {
+        /// No call has answered yet.
+        case unknown
+        case accepted
+        /// Refused for `reason`, e.g. `INCORRECT_PASSWORD` or `HTTP_404 from journeyid`.
+        case refused(String)
+    }
+
+    private struct Hold {
+        var circuitOpen = false
+        var refused = false
+        var heldSince: ContinuousClock.Instant?
+        var heldBefore = Duration.zero
+
+        var isHeld: Bool { circuitOpen || refused }
+
+        mutating func update(now: ContinuousClock.Instant) {
+            if isHeld, heldSince == nil { heldSince = now }
+            if !isHeld, let since = heldSince {
+                heldBefore += now - since
+                heldSince = nil
+            }
+        }
+    }
+
+    private let state = Mutex(State.unknown)
+    private let hold = Mutex(Hold())
+    private let onChange: @Sendable (State) -> Void
+
+    /// - Parameter onChange: told each change (for logs and metrics), outside the lock.
+    public init(onChange: @escaping @Sendable (State) -> Void = { _ in }) {
+        self.onChange = onChange
+    }
+
+    public var current: State { state.withLock { $0 } }
+
+    public var isRefused: Bool {
+        if case .refused = current { return true }
+        return false
+    }
+
+    public func refuse(_ reason: String) { set(.refused(reason)) }
+
+    public func accept() { set(.accepted) }
+
+    private func set(_ new: State) {
+        let changed = state.withLock { s in
+            defer { s = new }
+            return s != new
+        }
+        var refused = false
+        if case .refused = new { refused = true }
+        hold.withLock {
+            $0.refused = refused
+            $0.update(now: .now)
+        }
+        if changed { onChange(new) }
+    }
+
+    /// Told by the circuit breaker: while it is not closed, calls wait and no deadline runs.
+    public func circuitChanged(open: Bool) {
+        hold.withLock {
+            $0.circuitOpen = open
+            $0.update(now: .now)
+        }
+    }
+
+    /// Calls are held back: the vendor refuses us, or the circuit is open.
+    public var isHeld: Bool { hold.withLock { $0.isHeld } }
+
+    /// How long calls have been held back in all, up to `now`: a request's deadline is
+    /// extended by the part of it that passed while the request was running, so an outage
+    /// delays requests instead of deciding them.
+    public func heldTime(at now: ContinuousClock.Instant = .now) -> Duration {
+        hold.withLock { h in h.heldBefore + (h.heldSince.map { now - $0 } ?? .zero) }
+    }
+
+    /// Returns once the vendor is no longer known to refuse us; throws only when the task is
+    /// cancelled (shutdown: the request is then redelivered to the next worker).
+    public func waitWhileRefused() async throws {
+        while isRefused {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+}
