@@ -233,4 +233,11 @@ struct WorkerConfigurationTests {
             CrashRecoveryTests.binary, ["--version"], environment: ["PATH": "/usr/bin:/bin", "OKAYFACE_BUILD_REVISION": "abc1234"])
         #expect(image.out == BuildInfo.version + "+abc1234\n")
     }
+
+    /// A worker refuses to work on an older schema: its idea of the newest must be the newest file.
+    @Test func theRequiredSchemaVersionIsTheNewestMigration() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: TestStack.root + "/migrations")
+        let versions = names.compactMap { name in name.hasSuffix(".sql") ? Int(name.prefix { $0.isNumber }) : nil }
+        #expect(versions.max() == DatabaseMigrations.requiredVersion)
+    }
 }
