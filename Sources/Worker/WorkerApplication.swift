@@ -31,6 +31,9 @@ public struct WorkerApplication: Sendable {
         onHTTPListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         let c = configuration
+        if let problem = PortCheck.problem(port: c.httpPort) {
+            throw ConfigurationError("HTTP_PORT", "\(c.httpPort) cannot be listened on: \(problem)")
+        }
         // Installs the Prometheus backend before the first metric is made.
         _ = PrometheusExport.registry
         Gauge(label: "okayface_circuit_state").record(0)

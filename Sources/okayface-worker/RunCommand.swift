@@ -27,6 +27,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "OKAYFACE_BURST: calls that may go out at once under OKAYFACE_MAX_RPS (default 1)") var okayfaceBurst: String?
     @Option(help: "WORKER_MAX_IN_FLIGHT: requests processed at once (default 64)") var workerMaxInFlight: String?
     @Option(help: "WORKER_SHUTDOWN_GRACE_MS: time in-flight work gets at shutdown (default 30000)") var workerShutdownGraceMs: String?
+    @Option(help: "WORKER_REBALANCE_GRACE_MS: time running requests of revoked partitions get (default 10000)") var workerRebalanceGraceMs: String?
+    @Option(help: "WORKER_REQUEST_DEADLINE_MS: bound on one request's work, holds not counted (default 300000)") var workerRequestDeadlineMs: String?
+    @Option(help: "WORKER_MAX_REQUEST_AGE_MS: how long an outage may delay a request (default 86400000)") var workerMaxRequestAgeMs: String?
+    @Option(help: "WORKER_MAX_PROCESSING_RUNS: starts without a decision before a request is poison (default 5)") var workerMaxProcessingRuns: String?
+    @Option(help: "OKAYFACE_CIRCUIT_FAILURES: transient failures in a row that open the circuit (default 10)") var okayfaceCircuitFailures: String?
+    @Option(help: "OKAYFACE_CIRCUIT_OPEN_MS: first pause of an open circuit (default 1000)") var okayfaceCircuitOpenMs: String?
+    @Option(help: "OKAYFACE_CIRCUIT_MAX_OPEN_MS: longest pause of an open circuit (default 30000)") var okayfaceCircuitMaxOpenMs: String?
     @Option(help: "THRESHOLD_FACE_CONFIDENCE (default 75)") var thresholdFaceConfidence: String?
     @Option(help: "THRESHOLD_LIVENESS (default 0.5)") var thresholdLiveness: String?
     @Option(help: "THRESHOLD_CAPTURE_LIVENESS (default 0.5)") var thresholdCaptureLiveness: String?
@@ -62,7 +69,10 @@ struct RunCommand: AsyncParsableCommand {
             ("OKAYFACE_MAX_ATTEMPTS", okayfaceMaxAttempts), ("OKAYFACE_RETRY_BASE_MS", okayfaceRetryBaseMs),
             ("OKAYFACE_RETRY_MAX_MS", okayfaceRetryMaxMs), ("OKAYFACE_MAX_RPS", okayfaceMaxRps),
             ("OKAYFACE_BURST", okayfaceBurst), ("WORKER_MAX_IN_FLIGHT", workerMaxInFlight),
-            ("WORKER_SHUTDOWN_GRACE_MS", workerShutdownGraceMs),
+            ("WORKER_SHUTDOWN_GRACE_MS", workerShutdownGraceMs), ("WORKER_REBALANCE_GRACE_MS", workerRebalanceGraceMs),
+            ("WORKER_REQUEST_DEADLINE_MS", workerRequestDeadlineMs), ("WORKER_MAX_REQUEST_AGE_MS", workerMaxRequestAgeMs),
+            ("WORKER_MAX_PROCESSING_RUNS", workerMaxProcessingRuns), ("OKAYFACE_CIRCUIT_FAILURES", okayfaceCircuitFailures),
+            ("OKAYFACE_CIRCUIT_OPEN_MS", okayfaceCircuitOpenMs), ("OKAYFACE_CIRCUIT_MAX_OPEN_MS", okayfaceCircuitMaxOpenMs),
             ("THRESHOLD_FACE_CONFIDENCE", thresholdFaceConfidence), ("THRESHOLD_LIVENESS", thresholdLiveness),
             ("THRESHOLD_CAPTURE_LIVENESS", thresholdCaptureLiveness),
             ("REVIEW_BAND_FACE_CONFIDENCE", reviewBandFaceConfidence), ("REVIEW_BAND_LIVENESS", reviewBandLiveness),
@@ -95,6 +105,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         LogSetup.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
         let logger = Logger(label: "okayface-worker")
-        try await WorkerApplication(configuration: configuration, logger: logger).run()
+        do {
+            try await WorkerApplication(configuration: configuration, logger: logger).run()
+        } catch let error as ConfigurationError {
+            // Found only once running (a port in use): the same one line as the settings' errors.
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(78)
+        }
     }
 }

@@ -36,3 +36,12 @@ public enum LocalServerError: Error {
     /// The server stopped before it reported a listening port.
     case noPort
 }
+
+/// Runs `body` with a loopback TCP port that a server is listening on, for tests of what
+/// happens when a port is taken.
+public func withOccupiedPort<T: Sendable>(_ body: (_ port: Int) async throws -> T) async throws -> T {
+    try await withLocalServer(router: Router(), loggerLabel: "occupied-port") { baseURL in
+        guard let port = baseURL.split(separator: ":").last.flatMap({ Int($0) }) else { throw LocalServerError.noPort }
+        return try await body(port)
+    }
+}

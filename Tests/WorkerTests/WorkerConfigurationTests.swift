@@ -240,4 +240,42 @@ struct WorkerConfigurationTests {
         let versions = names.compactMap { name in name.hasSuffix(".sql") ? Int(name.prefix { $0.isNumber }) : nil }
         #expect(versions.max() == DatabaseMigrations.requiredVersion)
     }
+
+    /// A port already in use stops start-up with one line naming HTTP_PORT.
+    @Test func aBusyHTTPPortIsOneLineNamingIt() async throws {
+        try await withOccupiedPort { port in
+            let run = try await CommandRun.run(
+                CrashRecoveryTests.binary, ["run", "--http-port", String(port)],
+                environment: minimal.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a })
+            #expect(run.status == 78)
+            #expect(run.err == "configuration error: HTTP_PORT \(port) cannot be listened on: Address already in use\n", "\(run.err)")
+        }
+    }
+
+    /// Every setting in the README's table is a flag of `run` (its help names the variable),
+    /// and every variable a flag names is in the table.
+    @Test func theReadmeTableAndTheFlagsNameTheSameSettings() async throws {
+        let readme = try String(contentsOfFile: TestStack.root + "/README.md", encoding: .utf8)
+        let section = readme.components(separatedBy: "\n## Configuration")[1].components(separatedBy: "\n## ")[0]
+        func names(_ text: Substring) -> Set<String> {
+            Set(text.matches(of: /`([A-Z][A-Z0-9_]+)(?:<PROP>)?`/).map { String($0.1) })
+        }
+        var documented = Set<String>()
+        for row in section.split(separator: "\n") where row.hasPrefix("| `") {
+            documented.formUnion(names(row.split(separator: "|", omittingEmptySubsequences: true).first ?? ""))
+        }
+        let help = try await CommandRun.run(CrashRecoveryTests.binary, ["run", "--help"], environment: ["PATH": "/usr/bin:/bin"])
+        // A secret's flag is its _FILE form; the README row names both.
+        func base(_ name: String) -> String { name.hasSuffix("_FILE") ? String(name.dropLast("_FILE".count)) : name }
+        // Each flag's help starts with the variable it sets.
+        let flagged = Set(help.out.split(separator: "\n").compactMap { line -> String? in
+            guard let match = line.firstMatch(of: /(?:^\s+|> )([A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9])(:|$| )/) else { return nil }
+            return base(String(match.1))
+        })
+        documented = Set(documented.map(base))
+        // KAFKA_CONFIG_<PROP> is one flag, --kafka-config prop=value.
+        let throughOthers: Set = ["KAFKA_CONFIG_"]
+        #expect(documented.subtracting(flagged).subtracting(throughOthers).sorted() == [], "documented without a flag")
+        #expect(flagged.subtracting(documented).sorted() == [], "a flag the README does not list")
+    }
 }
