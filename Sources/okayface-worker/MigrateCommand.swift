@@ -19,6 +19,13 @@ struct MigrateCommand: ParsableCommand {
         LogSetup.bootstrap(format: environment["LOG_FORMAT"] == "text" ? .text : .json, level: .info)
         let logger = Logger(label: "okayface-worker.migrate")
         let directory = DatabaseMigrations.directory(environment: environment)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+            FileHandle.standardError.write(Data((
+                "configuration error: MIGRATIONS_DIR: no migrations folder at \(directory)"
+                + " (run from the folder that holds migrations/, or set MIGRATIONS_DIR or --migrations-dir)\n").utf8))
+            throw ExitCode(78)
+        }
         do {
             let applied = try DatabaseMigrations.migrate(databaseURL: url, directory: directory, logger: logger)
             print(applied.isEmpty ? "migrations: up to date" : "migrations: applied \(applied.map(String.init).joined(separator: ", "))")

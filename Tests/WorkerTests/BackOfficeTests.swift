@@ -143,6 +143,10 @@ struct BackOfficeTests {
             CrashRecoveryTests.binary, ["migrate"], environment: environment.merging(["DATABASE_URL": database]) { a, _ in a },
             directory: TestStack.root)
         #expect(both.status == 78 && both.err.contains("DATABASE_URL and DATABASE_URL_FILE are both set"), "\(both.err)")
+        let nowhere = try await CommandRun.run(
+            CrashRecoveryTests.binary, ["migrate"], environment: environment.merging(["MIGRATIONS_DIR": "/nonexistent/migrations"]) { a, _ in a })
+        #expect(nowhere.status == 78, "\(nowhere.err)")
+        #expect(nowhere.err.hasPrefix("configuration error: MIGRATIONS_DIR: no migrations folder at /nonexistent/migrations"), "\(nowhere.err)")
     }
 
     @Test func ages() {
