@@ -157,11 +157,21 @@ public struct WorkerApplication: Sendable {
                 circuit: { breaker.phase.rawValue }),
             onListening: onHTTPListening, logger: logger)
         let writers = Task { await store.runWriters() }
-        // Both probes once before consuming: a wrong password or an unmigrated database holds
-        // the first request instead of meeting it.
-        await database.probe(pool: pool)
+        // Both probes once before consuming, so a wrong password or an unmigrated database
+        // holds the first request instead of meeting it; waited for 2 s at most, so a vendor
+        // or database that hangs delays start-up (and /livez) by no more than that.
         let vendorProbe = VendorProbe(vendor: vendor, access: access, breaker: breaker, logger: logger)
-        await vendorProbe.probeOnce()
+        let firstProbes = Task {
+            async let databaseProbed: Void = database.probe(pool: pool)
+            async let vendorProbed: Void = vendorProbe.probeOnce()
+            _ = await (databaseProbed, vendorProbed)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await firstProbes.value }
+            group.addTask { try? await Task.sleep(for: .seconds(2)) }
+            await group.next()
+            group.cancelAll()
+        }
         let probe = Task { await database.runProbe(pool: pool) }
         defer { probe.cancel() }
         // The group shuts services down in reverse order: the consumer stops (and its last
