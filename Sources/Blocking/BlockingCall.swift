@@ -7,8 +7,8 @@ import Synchronization
 /// process (the simulator, a test's HTTP server) stops answering. That is how the suite's
 /// timing failures happened.
 ///
-/// With `OKAYFACE_BLOCKING_CHECK=1` (set by `scripts/test`) each wrapper that blocks calls
-/// ``check(_:)`` first; a call made while a Swift task runs on the thread is reported once
+/// Every blocking C call runs inside ``around(_:_:)``. With `OKAYFACE_BLOCKING_CHECK=1` (set by
+/// `scripts/test`) a call made while a Swift task runs on a cooperative thread is reported once
 /// per call site on standard error, and `scripts/test` fails the run when it finds a report.
 /// Off by default: production pays one load of a `Bool` per call.
 public enum BlockingCall {

@@ -1,3 +1,4 @@
+import Blocking
 import DevTools
 import Foundation
 import Postgres
@@ -14,7 +15,7 @@ struct PostgresTLSTests {
         let tls = (ca as NSString).deletingLastPathComponent
         let postgres = try await PrivatePostgres.start()
         do {
-            try await TestStack.offPool {
+            try await BlockingWork.run {
                 // The server reads its key as its own user, which must own it (0600).
                 let data = postgres.control.directory + "/data"
                 let owner = try FileManager.default.attributesOfItem(atPath: data)[.ownerAccountName] as? String
@@ -54,7 +55,7 @@ struct PostgresTLSTests {
     }
 
     static func ask(_ url: String, _ sql: String) async throws -> String? {
-        try await TestStack.offPool {
+        try await BlockingWork.run {
             let connection = try PostgresConnection(url: url)
             defer { connection.close() }
             return try connection.query(PostgresQuery(unsafeSQL: sql)).first?.string("v")

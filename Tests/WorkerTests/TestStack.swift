@@ -1,3 +1,4 @@
+import Blocking
 import DevTools
 import Foundation
 #if canImport(FoundationNetworking)
@@ -67,7 +68,7 @@ final class TestStack: Sendable {
         self.databaseURL = databaseURL
         // Blocking libpq calls, off Swift's two cooperative threads (CREATE DATABASE takes
         // a while on a loaded machine, and every other test would wait meanwhile).
-        try await Self.offPool { [logger] in
+        try await BlockingWork.run { [logger] in
             let admin = try PostgresConnection(url: base)
             try admin.execute("CREATE DATABASE \(name)")
             admin.close()
@@ -98,7 +99,7 @@ final class TestStack: Sendable {
             throw TestStackError.noDatabase
         }
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-        try await offPool {
+        try await BlockingWork.run {
             let admin = try PostgresConnection(url: base)
             defer { admin.close() }
             try admin.execute("CREATE DATABASE \(name)")
@@ -263,27 +264,13 @@ final class TestStack: Sendable {
         // run on a thread of their own: on one of Swift's two cooperative threads they would
         // stall every other test meanwhile, and a librdkafka mock-cluster destroy was once seen
         // never to return (both cooperative threads inside rd_kafka_mock_cluster_destroy).
-        try? await Self.offPool { [producer, db, kafka] in
+        try? await BlockingWork.run { [producer, db, kafka] in
             producer.close()
             db.close()
             kafka.close()
         }
         Self.keepLogs(of: scratch)
         try? FileManager.default.removeItem(atPath: scratch)
-    }
-
-    /// Runs blocking work on a thread of its own and waits for it without holding one of
-    /// Swift's cooperative threads.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
-            Thread.detachNewThread {
-                do {
-                    done.resume(returning: try work())
-                } catch {
-                    done.resume(throwing: error)
-                }
-            }
-        }
     }
 
     /// Copies the `.log` files of `folder` to `OKAYFACE_TEST_LOG_DIR` (set by `scripts/test`),

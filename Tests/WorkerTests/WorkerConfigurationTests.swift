@@ -81,9 +81,15 @@ struct WorkerConfigurationTests {
         #expect(error(values)?.variable == "KAFKA_CONFIG_SESSION_TIMEOUT_MS")
     }
 
+    /// A file holding `text` and a newline, as secret files are written; the caller removes it.
+    func secretFile(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("okf-secret-\(UUID().uuidString)").path
+        try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     @Test func kafkaSecretsComeFromFiles() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sasl-\(UUID().uuidString)").path
-        try Data("kafka-secret-value\n".utf8).write(to: URL(fileURLWithPath: path))
+        let path = try secretFile("kafka-secret-value")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var values = minimal
         values["KAFKA_CONFIG_SASL_PASSWORD_FILE"] = path
@@ -143,8 +149,7 @@ struct WorkerConfigurationTests {
     }
 
     @Test func passwordFromAFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pw-\(UUID().uuidString)").path
-        try Data("from-file\n".utf8).write(to: URL(fileURLWithPath: path))
+        let path = try secretFile("from-file")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var values = minimal
         values["OKAYFACE_PASSWORD"] = nil
@@ -197,8 +202,7 @@ struct WorkerConfigurationTests {
     }
 
     @Test func databaseURLFromAFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("okf-db-\(UUID().uuidString)").path
-        try Data("postgresql://u:pw@127.0.0.1:5432/db\n".utf8).write(to: URL(fileURLWithPath: path))
+        let path = try secretFile("postgresql://u:pw@127.0.0.1:5432/db")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var values = minimal
         values["DATABASE_URL"] = nil

@@ -18,13 +18,19 @@ public final class VendorAccess: Sendable {
     }
 
     private struct Hold {
+        var state = State.unknown
         var circuitOpen = false
-        var refused = false
         var heldSince: ContinuousClock.Instant?
         var heldBefore = Duration.zero
 
-        var isHeld: Bool { circuitOpen || refused }
+        var isRefused: Bool {
+            if case .refused = state { return true }
+            return false
+        }
 
+        var isHeld: Bool { circuitOpen || isRefused }
+
+        /// Starts or ends the running held period after a change.
         mutating func update(now: ContinuousClock.Instant) {
             if isHeld, heldSince == nil { heldSince = now }
             if !isHeld, let since = heldSince {
@@ -34,7 +40,6 @@ public final class VendorAccess: Sendable {
         }
     }
 
-    private let state = Mutex(State.unknown)
     private let hold = Mutex(Hold())
     private let onChange: @Sendable (State) -> Void
 
@@ -43,27 +48,21 @@ public final class VendorAccess: Sendable {
         self.onChange = onChange
     }
 
-    public var current: State { state.withLock { $0 } }
+    public var current: State { hold.withLock { $0.state } }
 
-    public var isRefused: Bool {
-        if case .refused = current { return true }
-        return false
-    }
+    public var isRefused: Bool { hold.withLock { $0.isRefused } }
 
     public func refuse(_ reason: String) { set(.refused(reason)) }
 
+    /// Called after every answered call: one lock and nothing else when nothing changes.
     public func accept() { set(.accepted) }
 
     private func set(_ new: State) {
-        let changed = state.withLock { s in
-            defer { s = new }
-            return s != new
-        }
-        var refused = false
-        if case .refused = new { refused = true }
-        hold.withLock {
-            $0.refused = refused
-            $0.update(now: .now)
+        let changed = hold.withLock { h in
+            guard h.state != new else { return false }
+            h.state = new
+            h.update(now: .now)
+            return true
         }
         if changed { onChange(new) }
     }
