@@ -18,7 +18,7 @@ public struct HealthServer: Service {
         /// nil when usable, else why not.
         public var database: @Sendable () -> String?
         public var kafka: @Sendable () -> Bool
-        /// `accepted`, `unknown` (no answer yet) or `refused: <code>`.
+        /// Whether the vendor accepts our account, as far as the worker knows.
         public var vendor: @Sendable () -> VendorState
         /// `closed`, `open` or `half_open`.
         public var circuit: @Sendable () -> String
@@ -67,10 +67,12 @@ public struct HealthServer: Service {
             let vendor = checks.vendor()
             var vendorBody: [String: Any] = ["circuit": checks.circuit()]
             var causes: [String] = []
+            var vendorRefused = false
             switch vendor {
             case .accepted: vendorBody["state"] = "accepted"
             case .unknown: vendorBody["state"] = "unknown"
             case .refused(let why):
+                vendorRefused = true
                 vendorBody["state"] = "refused"
                 vendorBody["detail"] = why
                 causes.append("the vendor refuses our account or configuration: \(why)")
@@ -82,7 +84,7 @@ public struct HealthServer: Service {
             if let databaseProblem { database["detail"] = databaseProblem }
             var body: [String: Any] = [
                 "status": ready ? "ready" : "not ready",
-                "checks": ["database": databaseProblem == nil, "kafka": kafka, "vendor": !causes.contains { $0.hasPrefix("the vendor") }],
+                "checks": ["database": databaseProblem == nil, "kafka": kafka, "vendor": !vendorRefused],
                 "components": [
                     "database": database,
                     "kafka": ["state": kafka ? "reachable" : "unreachable"],
