@@ -100,7 +100,10 @@ let package = Package(
         // image stand-ins scripts/test starts.
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPClient", "Digest", "Blocking", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "HTTPClient", "Digest", "Blocking", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport"
         ),
 

@@ -20,11 +20,16 @@ public final class KafkaMockCluster: Sendable {
     public let bootstrapServers: String
 
     /// rd_kafka_mock_cluster_new on a private producer handle.
-    public init(brokers: Int = 3, logger: Logger) throws(KafkaError) {
+    ///
+    /// `debug` is librdkafka's `debug` property for that handle: `mock` logs what the mock
+    /// brokers do (a member joining or leaving a group, say) to `logger` at debug level.
+    public init(brokers: Int = 3, debug: String? = nil, logger: Logger) throws(KafkaError) {
+        // The handle never produces; keep it from logging about missing brokers.
+        var properties = ["bootstrap.servers": "", "log.connection.close": "false"]
+        if let debug { properties["debug"] = debug }
         let client = try RDKafkaClient(
             kind: .producer,
-            // The handle never produces; keep it from logging about missing brokers.
-            properties: ["bootstrap.servers": "", "log.connection.close": "false"],
+            properties: properties,
             context: RDKafkaCallbackContext(logger: logger)
         )
         guard let cluster = BlockingCall.around("rd_kafka_mock_cluster_new", { rd_kafka_mock_cluster_new(client.handle, Int32(clamping: brokers)) }) else {

@@ -136,32 +136,3 @@ struct FaultTests {
         await simulator.stop()
     }
 }
-
-/// Collects log records so a test can assert on them.
-final class LogCapture: LogHandler, Sendable {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: Logger.Metadata
-    }
-
-    private let storage = Mutex<[Record]>([])
-    var records: [Record] { storage.withLock { $0 } }
-
-    var logLevel: Logger.Level {
-        get { .trace }
-        set {}
-    }
-    var metadata: Logger.Metadata {
-        get { [:] }
-        set {}
-    }
-    subscript(metadataKey _: String) -> Logger.Metadata.Value? {
-        get { nil }
-        set {}
-    }
-
-    func log(event: LogEvent) {
-        storage.withLock { $0.append(Record(level: event.level, message: "\(event.message)", metadata: event.metadata ?? [:])) }
-    }
-}

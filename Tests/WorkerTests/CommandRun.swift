@@ -17,7 +17,7 @@ struct CommandRun {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("okf-run-\(UUID().uuidString)").path
         let outPath = base + ".out"
         let errPath = base + ".err"
-        for path in [outPath, errPath] { FileManager.default.createFile(atPath: path, contents: nil) }
+        for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         defer { for path in [outPath, errPath] { try? FileManager.default.removeItem(atPath: path) } }
 
         let process = Process()

@@ -9,6 +9,7 @@ import Logging
 import Postgres
 import Simulator
 import Synchronization
+import TestSupport
 import Testing
 import Verification
 import Worker
@@ -52,7 +53,12 @@ final class TestStack: Sendable {
         return String(url[..<at]) + ":" + password + String(url[at...])
     }
 
-    init(simulator given: SimulatorConfiguration = .init(), partitions: Int32 = 4, databaseServer: String? = nil) async throws {
+    /// - Parameter clusterLog: where the mock cluster logs what its brokers do (librdkafka's
+    ///   `mock` debug context): members joining and leaving the consumer group.
+    init(
+        simulator given: SimulatorConfiguration = .init(), partitions: Int32 = 4, databaseServer: String? = nil,
+        clusterLog: LogCapture? = nil
+    ) async throws {
         var configuration = given
         if configuration.credentials == ["demo": "demo-password"] { configuration.credentials = ["demo": Self.vendorPassword] }
         var logger = Logger(label: "test")
@@ -76,7 +82,11 @@ final class TestStack: Sendable {
         }
         db = PostgresPool(url: databaseURL, size: 2, logger: logger)
 
-        kafka = try KafkaMockCluster(brokers: 3, logger: logger)
+        if let clusterLog {
+            kafka = try KafkaMockCluster(brokers: 3, debug: "mock", logger: clusterLog.logger("mock-cluster"))
+        } else {
+            kafka = try KafkaMockCluster(brokers: 3, logger: logger)
+        }
         try kafka.createTopic(Self.requestTopic, partitions: partitions)
         try kafka.createTopic(Self.resultTopic, partitions: 4)
         try kafka.createTopic(Self.dlqTopic, partitions: 2)
@@ -126,9 +136,8 @@ final class TestStack: Sendable {
             // Dozens of stacks share the test server: fewer connections each (default 8).
             "DATABASE_POOL_SIZE": "4",
             "HTTP_PORT": "0",
-            // Faster group joins and heartbeats than production defaults, for test speed.
-            "KAFKA_CONFIG_SESSION_TIMEOUT_MS": "6000",
-            "KAFKA_CONFIG_HEARTBEAT_INTERVAL_MS": "500",
+            // Commits sooner than the production default (5 s), so tests that look at the
+            // group's committed offsets see them sooner.
             "KAFKA_CONFIG_AUTO_COMMIT_INTERVAL_MS": "200",
         ]
         env.merge(overrides) { _, new in new }

@@ -233,8 +233,18 @@ public struct WorkerConfiguration: Sendable {
     }
 
     /// librdkafka properties for the consumer; operator properties win over ours.
+    ///
+    /// `session.timeout.ms` is 6000 (librdkafka's default is 45000), the smallest a broker accepts
+    /// by default (`group.min.session.timeout.ms`), with heartbeats every 2 s. A coordinator
+    /// waits up to the session timeout before it completes a rebalance that a member's join or
+    /// leave started (librdkafka's mock cluster always waits the session timeout less 1 s), and
+    /// for that long before it notices a replica that died without leaving: with 45 s, partitions
+    /// sat unowned for most of a minute after every restart.
     public var consumerProperties: [String: String] {
-        var p = ["bootstrap.servers": kafka.brokers, "group.id": kafka.groupId]
+        var p = [
+            "bootstrap.servers": kafka.brokers, "group.id": kafka.groupId,
+            "session.timeout.ms": "6000", "heartbeat.interval.ms": "2000",
+        ]
         p.merge(kafka.extraProperties) { _, given in given }
         return p
     }
