@@ -32,7 +32,7 @@ public struct WorkerApplication: Sendable {
     ) async throws {
         let c = configuration
         if let problem = PortCheck.problem(port: c.httpPort) {
-            throw ConfigurationError("HTTP_PORT", "\(c.httpPort) cannot be listened on: \(problem)")
+            throw ConfigurationError(WorkerSettings.httpPort.name, "\(c.httpPort) cannot be listened on: \(problem)")
         }
         // Installs the Prometheus backend before the first metric is made.
         _ = PrometheusExport.registry

@@ -5,5 +5,7 @@ struct OkayFaceDev: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "okayface-dev",
         abstract: "Development and operations tools for okayface-worker.",
-        subcommands: [SimulatorCommand.self, KafkaCommand.self, SubmitCommand.self, TopicCommand.self, ChaosCommand.self, BenchCommand.self])
+        subcommands: [SimulatorCommand.self, KafkaCommand.self, SubmitCommand.self, TopicCommand.self, ChaosCommand.self, BenchCommand.self,
+            SettingsTableCommand.self,
+        ])
 }

@@ -226,7 +226,7 @@ struct WorkerConfigurationTests {
         #expect(timeout.stderr == "configuration error: OKAYFACE_TIMEOUT_MS must be an integer in 100...600000 (got \"soon\")\n")
         let rate = try await runBinary(["run", "--okayface-max-rps", "0"])
         #expect(rate.status == 78)
-        #expect(rate.stderr == "configuration error: OKAYFACE_MAX_RPS must be a number in 0.001...100000.0 (got \"0\")\n")
+        #expect(rate.stderr == "configuration error: OKAYFACE_MAX_RPS must be a number in 0.001...100000 (got \"0\")\n")
     }
 
     @Test func versionIsPrintedWithTheImagesRevision() async throws {
@@ -256,30 +256,58 @@ struct WorkerConfigurationTests {
         }
     }
 
-    /// Every setting in the README's table is a flag of `run` (its help names the variable),
-    /// and every variable a flag names is in the table.
-    @Test func theReadmeTableAndTheFlagsNameTheSameSettings() async throws {
+    /// The README's configuration table is the one `WorkerSettings` makes, so no row can name a
+    /// setting, default or range the worker does not have.
+    @Test func theReadmeTableIsMadeFromTheSettings() throws {
         let readme = try String(contentsOfFile: TestStack.root + "/README.md", encoding: .utf8)
-        let section = readme.components(separatedBy: "\n## Configuration")[1].components(separatedBy: "\n## ")[0]
-        func names(_ text: Substring) -> Set<String> {
-            Set(text.matches(of: /`([A-Z][A-Z0-9_]+)(?:<PROP>)?`/).map { String($0.1) })
-        }
-        var documented = Set<String>()
-        for row in section.split(separator: "\n") where row.hasPrefix("| `") {
-            documented.formUnion(names(row.split(separator: "|", omittingEmptySubsequences: true).first ?? ""))
-        }
+        let marker = try #require(readme.range(of: "<!-- settings-table"))
+        let begin = try #require(readme.range(of: "-->\n", range: marker.upperBound..<readme.endIndex))
+        let end = try #require(readme.range(of: "<!-- /settings-table -->"))
+        let table = String(readme[begin.upperBound..<end.lowerBound])
+        #expect(table == WorkerSettings.markdownTable, "the README's table is out of date: paste `okayface-dev settings-table` between its settings-table markers")
+    }
+
+    /// Every variable of every setting is a flag of `run`, listed by `--help`, and a flag's
+    /// value reaches the setting it names (a bad value is refused naming that variable).
+    @Test func everySettingIsAFlagOfRun() async throws {
         let help = try await CommandRun.run(CrashRecoveryTests.binary, ["run", "--help"], environment: ["PATH": "/usr/bin:/bin"])
-        // A secret's flag is its _FILE form; the README row names both.
-        func base(_ name: String) -> String { name.hasSuffix("_FILE") ? String(name.dropLast("_FILE".count)) : name }
-        // Each flag's help starts with the variable it sets.
-        let flagged = Set(help.out.split(separator: "\n").compactMap { line -> String? in
-            guard let match = line.firstMatch(of: /(?:^\s+|> )([A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9])(:|$| )/) else { return nil }
-            return base(String(match.1))
-        })
-        documented = Set(documented.map(base))
-        // KAFKA_CONFIG_<PROP> is one flag, --kafka-config prop=value.
-        let throughOthers: Set = ["KAFKA_CONFIG_"]
-        #expect(documented.subtracting(flagged).subtracting(throughOthers).sorted() == [], "documented without a flag")
-        #expect(flagged.subtracting(documented).sorted() == [], "a flag the README does not list")
+        #expect(help.status == 0)
+        for setting in WorkerSettings.all {
+            for variable in setting.flagVariables {
+                #expect(help.out.contains(Setting.flag(for: variable) + " <value>"), "run --help does not list \(variable)'s flag")
+            }
+            #expect(help.out.contains(setting.name + ":"), "run --help does not explain \(setting.name)")
+            let bad: String
+            switch setting.value {
+            case .integer: bad = "many"
+            case .number: bad = "NaN"
+            case .choice: bad = "sometimes"
+            case .url: bad = "not a url"
+            case .file: bad = "/nonexistent/ca.pem"
+            default: continue
+            }
+            let values = try SettingFlags.apply([Setting.flag(for: setting.name), bad], to: minimal)
+            #expect(error(values)?.variable == setting.name, "\(setting.name): \(String(describing: error(values)))")
+        }
+        // The table's defaults are what the worker runs with.
+        let c = try WorkerConfiguration.load(minimal)
+        #expect(c.maxInFlight == 64 && WorkerSettings.workerMaxInFlight.defaultText == "`64`")
+    }
+
+    /// A mistyped flag is refused with the nearest name, a flag without a value with its name,
+    /// and a secret's file flag replaces the secret from the environment.
+    @Test func flagMistakesAreOneLine() async throws {
+        #expect(throws: SettingFlags.Problem(description:
+            "unknown option '--workr-max-in-flight' (did you mean --worker-max-in-flight?); okayface-worker run --help lists the settings")) {
+            try SettingFlags.apply(["--workr-max-in-flight", "8"], to: [:])
+        }
+        #expect(throws: SettingFlags.Problem(description: "--worker-max-in-flight needs a value")) {
+            try SettingFlags.apply(["--worker-max-in-flight"], to: [:])
+        }
+        #expect(try SettingFlags.apply(["--worker-max-in-flight=8", "--http-port", "0"], to: [:]) == ["WORKER_MAX_IN_FLIGHT": "8", "HTTP_PORT": "0"])
+        #expect(try SettingFlags.apply(["--okayface-password-file", "/run/p"], to: ["OKAYFACE_PASSWORD": "x"]) == ["OKAYFACE_PASSWORD_FILE": "/run/p"])
+        let run = try await CommandRun.run(CrashRecoveryTests.binary, ["run", "--workr-max-in-flight", "8"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(run.status == 64)
+        #expect(run.err.hasPrefix("Error: unknown option '--workr-max-in-flight' (did you mean --worker-max-in-flight?)"), "\(run.err)")
     }
 }

@@ -9,6 +9,8 @@ import Verification
 /// Everything `okayface-worker run` needs, read from the environment and flags
 /// (design.md §5). Built only through `load`, which validates every setting.
 public struct WorkerConfiguration: Sendable {
+    private typealias W = WorkerSettings
+
     /// Kafka topics and client properties.
     public struct Kafka: Sendable {
         public var brokers: String
@@ -62,92 +64,91 @@ public struct WorkerConfiguration: Sendable {
 
         let extra = try kafkaProperties(s)
         let kafka = Kafka(
-            brokers: try s.string("KAFKA_BROKERS", default: "localhost:9092"),
-            groupId: try s.string("KAFKA_GROUP_ID", default: "okayface-worker"),
-            requestTopic: try s.string("KAFKA_REQUEST_TOPIC", default: defaultRequestTopic),
-            resultTopic: try s.string("KAFKA_RESULT_TOPIC", default: defaultResultTopic),
-            dlqTopic: try s.string("KAFKA_DLQ_TOPIC", default: defaultDLQTopic),
+            brokers: try s.requiredText(W.kafkaBrokers),
+            groupId: try s.requiredText(W.kafkaGroupId),
+            requestTopic: try s.requiredText(W.kafkaRequestTopic),
+            resultTopic: try s.requiredText(W.kafkaResultTopic),
+            dlqTopic: try s.requiredText(W.kafkaDLQTopic),
             extraProperties: extra)
 
-        let databaseURL = try s.secret("DATABASE_URL")
+        let databaseURL = try s.requiredSecret(W.databaseURL)
         guard databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") || databaseURL.contains("=")
         else {
-            throw ConfigurationError("DATABASE_URL", "must be a libpq connection URI (postgresql://…) or key=value string")
+            throw ConfigurationError(W.databaseURL.name, "must be a libpq connection URI (postgresql://…) or key=value string")
         }
 
-        let timeoutMs = try s.int("OKAYFACE_TIMEOUT_MS", default: 30_000, range: 100...600_000)
+        let timeoutMs = try s.int(W.okayFaceTimeoutMs)
         let okayFace = OkayFaceConfiguration(
-            baseURL: try s.url("OKAYFACE_BASE_URL", schemes: ["http", "https"]),
-            username: try s.string("OKAYFACE_USERNAME"),
-            password: try s.secret("OKAYFACE_PASSWORD"),
+            baseURL: try s.url(W.okayFaceBaseURL),
+            username: try s.requiredText(W.okayFaceUsername),
+            password: try s.requiredSecret(W.okayFacePassword),
             timeout: .milliseconds(timeoutMs))
         let vendorRetry = RetryPolicy(
-            maxAttempts: try s.int("OKAYFACE_MAX_ATTEMPTS", default: 5, range: 1...100),
-            baseDelay: .milliseconds(try s.int("OKAYFACE_RETRY_BASE_MS", default: 200, range: 1...60_000)),
-            maxDelay: .milliseconds(try s.int("OKAYFACE_RETRY_MAX_MS", default: 10_000, range: 1...600_000)))
+            maxAttempts: try s.int(W.okayFaceMaxAttempts),
+            baseDelay: .milliseconds(try s.int(W.okayFaceRetryBaseMs)),
+            maxDelay: .milliseconds(try s.int(W.okayFaceRetryMaxMs)))
 
         // Burst 1 by default: evenly spaced calls never exceed a quota counted per second,
         // however the vendor's seconds fall.
-        let burst = try s.int("OKAYFACE_BURST", default: 1, range: 1...100_000)
+        let burst = try s.int(W.okayFaceBurst)
         var vendorRateLimit: RateLimit?
-        if let rps = try s.optionalDouble("OKAYFACE_MAX_RPS", range: 0.001...100_000) {
+        if let rps = try s.number(W.okayFaceMaxRps) {
             vendorRateLimit = RateLimit(requestsPerSecond: rps, burst: burst)
-        } else if s.optional("OKAYFACE_BURST") != nil {
-            throw ConfigurationError("OKAYFACE_BURST", "needs OKAYFACE_MAX_RPS, which is not set")
+        } else if s.isSet(W.okayFaceBurst) {
+            throw ConfigurationError(W.okayFaceBurst.name, "needs OKAYFACE_MAX_RPS, which is not set")
         }
 
         let thresholds = Thresholds(
-            faceConfidence: try s.double("THRESHOLD_FACE_CONFIDENCE", default: 75, range: 0...100),
-            liveness: try s.double("THRESHOLD_LIVENESS", default: 0.5, range: 0...1),
-            captureLiveness: try s.double("THRESHOLD_CAPTURE_LIVENESS", default: 0.5, range: 0...1),
-            faceConfidenceReviewBand: try s.double("REVIEW_BAND_FACE_CONFIDENCE", default: 0, range: 0...100),
-            livenessReviewBand: try s.double("REVIEW_BAND_LIVENESS", default: 0, range: 0...1),
-            captureLivenessReviewBand: try s.double("REVIEW_BAND_CAPTURE_LIVENESS", default: 0, range: 0...1))
+            faceConfidence: try s.requiredNumber(W.thresholdFaceConfidence),
+            liveness: try s.requiredNumber(W.thresholdLiveness),
+            captureLiveness: try s.requiredNumber(W.thresholdCaptureLiveness),
+            faceConfidenceReviewBand: try s.requiredNumber(W.reviewBandFaceConfidence),
+            livenessReviewBand: try s.requiredNumber(W.reviewBandLiveness),
+            captureLivenessReviewBand: try s.requiredNumber(W.reviewBandCaptureLiveness))
 
-        let allowedPrefixes = try s.string("IMAGE_ALLOWED_PREFIXES")
+        let allowedPrefixes = try s.requiredText(W.imageAllowedPrefixes)
         let allowList: ImageAllowList
         do {
             allowList = try ImageAllowList(validating: allowedPrefixes)
         } catch {
-            throw ConfigurationError("IMAGE_ALLOWED_PREFIXES", "entry \"\(error.entry)\" is not usable: \(error.reason)")
+            throw ConfigurationError(W.imageAllowedPrefixes.name, "entry \"\(error.entry)\" is not usable: \(error.reason)")
         }
         guard !allowList.prefixes.isEmpty else {
-            throw ConfigurationError("IMAGE_ALLOWED_PREFIXES", "must list at least one URI prefix")
+            throw ConfigurationError(W.imageAllowedPrefixes.name, "must list at least one URI prefix")
         }
         let remoteImages = try remoteImageConfiguration(s, allowList: allowList)
 
-        let levelName = try s.choice(
-            "LOG_LEVEL", default: "info", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        let levelName = try s.choice(W.logLevel)
         return WorkerConfiguration(
             kafka: kafka,
             databaseURL: databaseURL,
-            databasePoolSize: try s.int("DATABASE_POOL_SIZE", default: 8, range: 2...100),
+            databasePoolSize: try s.int(W.databasePoolSize),
             okayFace: okayFace,
             vendorRetry: vendorRetry,
-            maxInFlight: try s.int("WORKER_MAX_IN_FLIGHT", default: 64, range: 1...100_000),
+            maxInFlight: try s.int(W.workerMaxInFlight),
             thresholds: thresholds,
             imageAllowList: allowList,
-            maxImageBytes: try s.int("IMAGE_MAX_BYTES", default: 3 * 1024 * 1024, range: 1...(5 * 1024 * 1024)),
+            maxImageBytes: try s.int(W.imageMaxBytes),
             remoteImages: remoteImages,
-            httpPort: try s.int("HTTP_PORT", default: 8080, range: 0...65535),
+            httpPort: try s.int(W.httpPort),
             logLevel: Logger.Level(rawValue: levelName)!,
-            logFormat: LogFormat(rawValue: try s.choice("LOG_FORMAT", default: "json", from: ["json", "text"]))!,
-            shutdownGrace: .milliseconds(try s.int("WORKER_SHUTDOWN_GRACE_MS", default: 30_000, range: 0...3_600_000)),
-            rebalanceGrace: .milliseconds(try s.int("WORKER_REBALANCE_GRACE_MS", default: 10_000, range: 0...600_000)),
-            requestDeadline: .milliseconds(try s.int("WORKER_REQUEST_DEADLINE_MS", default: 300_000, range: 100...86_400_000)),
-            maxRequestAge: .milliseconds(try s.int("WORKER_MAX_REQUEST_AGE_MS", default: 86_400_000, range: 1_000...2_592_000_000)),
-            maxProcessingRuns: try s.int("WORKER_MAX_PROCESSING_RUNS", default: 5, range: 1...1000),
+            logFormat: LogFormat(rawValue: try s.choice(W.logFormat))!,
+            shutdownGrace: .milliseconds(try s.int(W.workerShutdownGraceMs)),
+            rebalanceGrace: .milliseconds(try s.int(W.workerRebalanceGraceMs)),
+            requestDeadline: .milliseconds(try s.int(W.workerRequestDeadlineMs)),
+            maxRequestAge: .milliseconds(try s.int(W.workerMaxRequestAgeMs)),
+            maxProcessingRuns: try s.int(W.workerMaxProcessingRuns),
             circuitBreaker: try circuitBreaker(s),
             vendorRateLimit: vendorRateLimit,
             outboxRecoveryInterval: .milliseconds(
-                try s.int("OUTBOX_RECOVERY_INTERVAL_MS", default: 10_000, range: 100...3_600_000)))
+                try s.int(W.outboxRecoveryIntervalMs)))
     }
 
     /// librdkafka properties from `KAFKA_CONFIG_<PROP>` (`_` → `.`, lower-cased), each one
     /// checked with librdkafka itself. `KAFKA_CONFIG_<PROP>_FILE` reads the value from a file
     /// (no librdkafka property ends in `.file`), for secrets such as `sasl.password`.
     private static func kafkaProperties(_ s: Settings) throws(ConfigurationError) -> [String: String] {
-        let prefix = "KAFKA_CONFIG_"
+        let prefix = W.kafkaConfigPrefix
         var extra: [String: String] = [:]
         var variableOf: [String: String] = [:]
         for name in s.values.keys.sorted() where name.hasPrefix(prefix) {
@@ -156,9 +157,9 @@ public struct WorkerConfiguration: Sendable {
             guard base.count > prefix.count else { throw ConfigurationError(name, "names no librdkafka property") }
             let property = base.dropFirst(prefix.count).lowercased().replacingOccurrences(of: "_", with: ".")
             guard extra[property] == nil else { continue }
-            guard let value = try s.optionalSecret(base) else { continue }
+            guard let value = try s.secret(named: base) else { continue }
             extra[property] = value
-            variableOf[property] = s.optional(base) != nil ? base : base + "_FILE"
+            variableOf[property] = s.raw(base) != nil ? base : base + "_FILE"
         }
         for (property, value) in extra.sorted(by: { $0.key < $1.key }) {
             if let problem = KafkaPropertyCheck.problem(name: property, value: value) {
@@ -174,7 +175,7 @@ public struct WorkerConfiguration: Sendable {
         _ s: Settings, allowList: ImageAllowList
     ) throws(ConfigurationError) -> RemoteImageStore.Configuration {
         var s3: S3Access?
-        let endpoint = s.optional("S3_ENDPOINT")
+        let endpoint = try s.text(W.s3Endpoint)
         if let endpoint {
             guard let url = URL(string: endpoint), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
                   url.host != nil, url.path.isEmpty || url.path == "/", url.query == nil, url.user == nil
@@ -183,53 +184,53 @@ public struct WorkerConfiguration: Sendable {
             }
         }
         if allowList.remotePrefixes.contains(where: { $0.hasPrefix("s3://") }) {
-            guard let keyId = try s.optionalSecret("AWS_ACCESS_KEY_ID") else {
-                throw ConfigurationError("AWS_ACCESS_KEY_ID", "is required for the s3:// prefixes in IMAGE_ALLOWED_PREFIXES")
+            guard let keyId = try s.secret(W.awsAccessKeyId) else {
+                throw ConfigurationError(W.awsAccessKeyId.name, "is required for the s3:// prefixes in IMAGE_ALLOWED_PREFIXES")
             }
-            guard let secret = try s.optionalSecret("AWS_SECRET_ACCESS_KEY") else {
+            guard let secret = try s.secret(W.awsSecretAccessKey) else {
                 throw ConfigurationError(
-                    "AWS_SECRET_ACCESS_KEY", "is required for the s3:// prefixes in IMAGE_ALLOWED_PREFIXES (or set AWS_SECRET_ACCESS_KEY_FILE)")
+                    W.awsSecretAccessKey.name, "is required for the s3:// prefixes in IMAGE_ALLOWED_PREFIXES (or set AWS_SECRET_ACCESS_KEY_FILE)")
             }
-            let region = try s.string("S3_REGION", default: s.optional("AWS_REGION") ?? "us-east-1")
+            let region = try s.text(W.s3Region) ?? s.raw("AWS_REGION") ?? "us-east-1"
             guard !region.isEmpty, region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
                 throw ConfigurationError("S3_REGION", "must be a region name such as eu-west-1")
             }
             s3 = S3Access(
                 endpoint: endpoint, region: region, accessKeyId: keyId, secretAccessKey: secret,
-                sessionToken: try s.optionalSecret("AWS_SESSION_TOKEN"))
+                sessionToken: try s.secret(W.awsSessionToken))
         }
-        let spoolDirectory = try s.string("IMAGE_SPOOL_DIR", default: ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp")
+        let spoolDirectory = try s.text(W.imageSpoolDir) ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         do {
             _ = try SpoolFile(directory: spoolDirectory)
         } catch {
-            throw ConfigurationError("IMAGE_SPOOL_DIR", "is not a folder where temporary files can be created (\(spoolDirectory))")
+            throw ConfigurationError(W.imageSpoolDir.name, "is not a folder where temporary files can be created (\(spoolDirectory))")
         }
         return RemoteImageStore.Configuration(
-            connectTimeout: .milliseconds(try s.int("IMAGE_CONNECT_TIMEOUT_MS", default: 3_000, range: 1...600_000)),
-            timeout: .milliseconds(try s.int("IMAGE_TIMEOUT_MS", default: 15_000, range: 1...3_600_000)),
-            maxAttempts: try s.int("IMAGE_MAX_ATTEMPTS", default: 3, range: 1...100),
+            connectTimeout: .milliseconds(try s.int(W.imageConnectTimeoutMs)),
+            timeout: .milliseconds(try s.int(W.imageTimeoutMs)),
+            maxAttempts: try s.int(W.imageMaxAttempts),
             spoolDirectory: spoolDirectory,
-            caFile: try s.readableFile("IMAGE_CA_FILE"),
+            caFile: try s.readableFile(W.imageCAFile),
             s3: s3)
     }
 
     private static func circuitBreaker(_ s: Settings) throws(ConfigurationError) -> CircuitBreaker.Configuration {
-        let openMs = try s.int("OKAYFACE_CIRCUIT_OPEN_MS", default: 1_000, range: 10...3_600_000)
-        let maxOpenMs = try s.int("OKAYFACE_CIRCUIT_MAX_OPEN_MS", default: 30_000, range: 10...3_600_000)
+        let openMs = try s.int(W.okayFaceCircuitOpenMs)
+        let maxOpenMs = try s.int(W.okayFaceCircuitMaxOpenMs)
         // The breaker would quietly raise the cap to the first pause; say it instead.
         guard openMs <= maxOpenMs else {
             throw ConfigurationError(
-                "OKAYFACE_CIRCUIT_OPEN_MS", "(\(openMs)) must not exceed OKAYFACE_CIRCUIT_MAX_OPEN_MS (\(maxOpenMs))")
+                W.okayFaceCircuitOpenMs.name, "(\(openMs)) must not exceed OKAYFACE_CIRCUIT_MAX_OPEN_MS (\(maxOpenMs))")
         }
         return CircuitBreaker.Configuration(
-            failureThreshold: try s.int("OKAYFACE_CIRCUIT_FAILURES", default: 10, range: 1...10_000),
+            failureThreshold: try s.int(W.okayFaceCircuitFailures),
             openDuration: .milliseconds(openMs), maxOpenDuration: .milliseconds(maxOpenMs))
     }
 
     /// `DATABASE_URL` or `DATABASE_URL_FILE` alone, for the commands that need only the
     /// database (`results`, `purge`).
     public static func databaseURL(_ values: [String: String]) throws(ConfigurationError) -> String {
-        try Settings(values: values).secret("DATABASE_URL")
+        try Settings(values: values).requiredSecret(W.databaseURL)
     }
 
     /// librdkafka properties for the consumer; operator properties win over ours.
