@@ -140,6 +140,34 @@ struct OperatorMistakeTests {
         await stack.close()
     }
 
+    /// An idle worker (nothing left to decide) is not ready within seconds of PostgreSQL
+    /// stopping: its probe finds out, not its next request. Ready again once it is back.
+    @Test func anIdleWorkerIsNotReadySoonAfterPostgreSQLStops() async throws {
+        let postgres = try await PrivatePostgres.start()
+        let stack = try await TestStack(databaseServer: postgres.url)
+        let worker = try stack.startWorker()
+        try await stack.publish(stack.request("idle-before"))
+        try await stack.waitForDecisions(1)
+        try await readiness(worker, stack, 200)
+
+        try await postgres.stop()
+        let stoppedAt = ContinuousClock.now
+        let body = try await readiness(worker, stack, 503, containing: "unreachable")
+        let noticed = ContinuousClock.now - stoppedAt
+        // The probe runs every 2 s with a 2 s bound on its own wait; generous for a loaded machine.
+        #expect(noticed < .seconds(15), "an idle worker noticed PostgreSQL stopping after \(noticed): \(body)")
+        #expect(try await worker.health("livez") == 200)
+
+        try await postgres.start()
+        try await readiness(worker, stack, 200)
+        try await stack.publish(stack.request("idle-after"))
+        try await stack.waitForDecisions(2)
+        print("an idle worker was not ready \(noticed) after PostgreSQL stopped")
+        try await worker.stop()
+        await stack.close()
+        await postgres.destroy()
+    }
+
     /// A replica that holds no partition (a standby of a larger group) is ready.
     @Test func aStandbyReplicaWithoutPartitionsIsReady() async throws {
         let stack = try await TestStack(partitions: 1)
