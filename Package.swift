@@ -41,18 +41,24 @@ let package = Package(
         // SHA-256 for migration checksums and simulator scores; its own module so image checks can use it too.
         .target(name: "Digest"),
         .target(name: "OkayFace", dependencies: ["HTTPClient", "Payload", .product(name: "Logging", package: "swift-log")]),
+        // The domain: events, decisions, reasons. Knows no vendor, no C, no metrics.
+        .target(name: "Verification", dependencies: ["Payload", "Digest"]),
+        // Orchestration: one request through images, vendor calls (retries, circuit breaker,
+        // rate limit) and the decision; its ports are implemented by the adapters below.
         .target(
-            name: "Verification",
+            name: "Pipeline",
             dependencies: [
-                "OkayFace", "Payload", "Digest", .product(name: "Logging", package: "swift-log"),
+                "Verification", "OkayFace", "Payload", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),
-        // An adapter: implements the domain's ImageSource port.
-        .target(name: "ImageStore", dependencies: ["Verification", "Payload", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
+        // An adapter: implements the pipeline's ImageSource port.
+        .target(
+            name: "ImageStore",
+            dependencies: ["Pipeline", "Verification", "Payload", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Worker",
             dependencies: [
-                "Verification", "OkayFace", "ImageStore", "Kafka", "Postgres", "HTTPClient", "Payload", "Blocking",
+                "Verification", "Pipeline", "OkayFace", "ImageStore", "Kafka", "Postgres", "HTTPClient", "Payload", "Blocking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -74,7 +80,7 @@ let package = Package(
         .target(
             name: "DevTools",
             dependencies: [
-                "Kafka", "Verification", "Simulator", "Worker", "Blocking",
+                "Kafka", "Verification", "Pipeline", "Simulator", "Worker", "Blocking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
@@ -83,13 +89,13 @@ let package = Package(
         // Thin executables: argument parsing and nothing else.
         .executableTarget(
             name: "okayface-worker",
-            dependencies: ["Worker", "Postgres", "Verification", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Worker", "Postgres", "Verification", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The external-input parsers as libFuzzer targets (scripts/fuzz); an ordinary build
         // replays the corpus in fuzz/ through them.
         .executableTarget(
             name: "okayface-fuzz",
-            dependencies: ["Verification", "OkayFace", "ImageStore"]
+            dependencies: ["Verification", "Pipeline", "OkayFace", "ImageStore"]
         ),
         .executableTarget(
             name: "okayface-dev",
@@ -114,17 +120,20 @@ let package = Package(
         .testTarget(
             name: "OkayFaceTests",
             dependencies: ["OkayFace", "Payload", "Simulator", "HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "OkayFace", "Payload", "Digest"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Pipeline", "OkayFace", "Payload", "Digest"]),
         .testTarget(name: "PayloadTests", dependencies: ["Payload", "TestSupport"]),
         .testTarget(
             name: "ImageStoreTests",
             dependencies: [
-                "ImageStore", "Verification", "Payload", "HTTPClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "ImageStore", "Verification", "Pipeline", "Payload", "HTTPClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "Blocking"]),
         .testTarget(
             name: "WorkerTests",
-            dependencies: ["Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "HTTPClient", "Digest", "TestSupport", "Blocking"]),
+            dependencies: [
+                "Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "Pipeline", "OkayFace", "HTTPClient", "Digest",
+                "TestSupport", "Blocking",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

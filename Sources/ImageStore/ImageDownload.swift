@@ -1,3 +1,4 @@
+import Pipeline
 import HTTPClient
 import Payload
 import Verification

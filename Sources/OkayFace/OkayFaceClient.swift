@@ -21,14 +21,14 @@ public final class OkayFaceClient: OkayFaceAPI {
         verifyURL = "\(base)/api/ekyc/okayface-plus/v1"
     }
 
-    public func createJourney() async throws(OkayFaceJourneyError) -> String {
+    public func createJourney() async -> OkayFaceCallOutcome<String> {
         let credentials = JourneyCredentials(username: configuration.username, password: configuration.password)
         let body: [UInt8]
         do {
             body = Array(try JSONEncoder().encode(credentials))
         } catch {
             // Two strings always encode; this only guards the API's `throws`.
-            throw .transport(message: "could not encode credentials", timedOut: false)
+            return .transportFailed(message: "could not encode credentials", timedOut: false)
         }
         let request = makeRequest(url: journeyURL, headers: [HTTPHeader(name: "Content-Type", value: "application/json")], body: .bytes(body))
         let response: HTTPResponse
@@ -36,15 +36,15 @@ public final class OkayFaceClient: OkayFaceAPI {
             response = try await http.execute(request)
         } catch {
             logger.warning("Create JourneyID got no answer", metadata: ["error": "\(error)"])
-            throw .transport(message: error.description, timedOut: error == .timedOut)
+            return .transportFailed(message: error.description, timedOut: error == .timedOut)
         }
         let answer = JourneyAnswer.parse(httpStatus: response.status, body: response.body)
-        if let journeyId = answer.journeyId { return journeyId }
+        if let journeyId = answer.journeyId { return .success(journeyId, httpStatus: response.status) }
         logger.warning("Create JourneyID refused", metadata: ["status": "\(response.status)", "code": "\(answer.errorCode)"])
-        throw .vendor(code: answer.errorCode, httpStatus: response.status)
+        return .refused(code: answer.errorCode, httpStatus: response.status, answer: nil)
     }
 
-    public func verify(_ request: OkayFacePlusRequest) async -> OkayFaceCallOutcome {
+    public func verify(_ request: OkayFacePlusRequest) async -> OkayFaceCallOutcome<OkayFacePlusResponse> {
         let parts = [
             MultipartFormPart(name: "journeyId", data: Array(request.journeyId.utf8)),
             Self.filePart("imageIdCard", request.imageIdCard) { $0.filename(stem: "idcard") },
@@ -62,7 +62,8 @@ public final class OkayFaceClient: OkayFaceAPI {
                     "code": "\(parsed.errorCode ?? "-")", "elapsed": "\(ContinuousClock.now - started)",
                 ]
             )
-            return .answered(parsed)
+            guard let code = parsed.errorCode else { return .success(parsed, httpStatus: parsed.httpStatus) }
+            return .refused(code: code, httpStatus: parsed.httpStatus, answer: parsed)
         } catch {
             logger.warning("OkayFace Plus got no answer", metadata: ["journeyId": "\(request.journeyId)", "error": "\(error)"])
             return .transportFailed(message: error.description, timedOut: error == .timedOut)

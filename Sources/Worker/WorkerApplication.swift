@@ -1,3 +1,4 @@
+import Pipeline
 import Blocking
 import Foundation
 import HTTPClient

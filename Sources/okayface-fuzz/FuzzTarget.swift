@@ -1,3 +1,4 @@
+import Pipeline
 import ImageStore
 import OkayFace
 import Verification

@@ -33,7 +33,7 @@ struct OkayFaceClientTests {
     @Test func createJourneySendsCredentialsAndReturnsTheId() async throws {
         try await VendorTestServer.with { base, recorder in
             try await withOkayFace(baseURL: base + "/") { client in
-                let journeyId = try await client.createJourney()
+                let journeyId = try await client.createJourney().get()
                 #expect(journeyId == VendorTestServer.journeyId)
                 #expect(recorder.journeyBodies == [["username": "worker", "password": "secret"]])
             }
@@ -43,8 +43,8 @@ struct OkayFaceClientTests {
     @Test func createJourneyReportsTheVendorCode() async throws {
         try await VendorTestServer.with { base, _ in
             try await withOkayFace(baseURL: base, password: "wrong") { client in
-                do throws(OkayFaceJourneyError) {
-                    _ = try await client.createJourney()
+                do throws(OkayFaceCallError) {
+                    _ = try await client.createJourney().get()
                     Issue.record("expected an error")
                 } catch {
                     #expect(error == .vendor(code: "INCORRECT_PASSWORD", httpStatus: 400))
@@ -56,8 +56,8 @@ struct OkayFaceClientTests {
 
     @Test func createJourneyWithoutServerIsATransientTransportError() async throws {
         try await withOkayFace(baseURL: "http://127.0.0.1:1") { client in
-            do throws(OkayFaceJourneyError) {
-                _ = try await client.createJourney()
+            do throws(OkayFaceCallError) {
+                _ = try await client.createJourney().get()
                 Issue.record("expected an error")
             } catch {
                 guard case .transport(_, let timedOut) = error else {
@@ -74,7 +74,7 @@ struct OkayFaceClientTests {
         try await VendorTestServer.with { base, recorder in
             try await withOkayFace(baseURL: base + "/") { client in
                 let outcome = await client.verify(request(journeyId: VendorTestServer.journeyId))
-                guard case .answered(let response) = outcome else {
+                guard let response = outcome.answer else {
                     Issue.record("expected an answer, got \(outcome)")
                     return
                 }
@@ -110,7 +110,7 @@ struct OkayFaceClientTests {
                 mobileSdkData: .file(try ReadOnlyFile(path: folder + "/sdk")))
             try await VendorTestServer.with { base, recorder in
                 try await withOkayFace(baseURL: base) { client in
-                    guard case .answered(let response) = await client.verify(files) else {
+                    guard let response = await client.verify(files).answer else {
                         Issue.record("expected an answer")
                         return
                     }
@@ -128,7 +128,7 @@ struct OkayFaceClientTests {
     @Test func verifyInvalidJourneyIsAFinalVendorError() async throws {
         try await VendorTestServer.with { base, _ in
             try await withOkayFace(baseURL: base) { client in
-                guard case .answered(let response) = await client.verify(request(journeyId: "bad")) else {
+                guard let response = await client.verify(request(journeyId: "bad")).answer else {
                     Issue.record("expected an answer")
                     return
                 }
@@ -142,7 +142,7 @@ struct OkayFaceClientTests {
     @Test func verifyServerErrorIsTransient() async throws {
         try await VendorTestServer.with { base, _ in
             try await withOkayFace(baseURL: base) { client in
-                guard case .answered(let response) = await client.verify(request(journeyId: "boom")) else {
+                guard let response = await client.verify(request(journeyId: "boom")).answer else {
                     Issue.record("expected an answer")
                     return
                 }

@@ -179,8 +179,8 @@ struct OkayFaceErrorClassTests {
     }
 
     @Test func journeyErrors() {
-        #expect(OkayFaceJourneyError.transport(message: "refused", timedOut: false).isTransient)
-        #expect(OkayFaceJourneyError.vendor(code: "MAX_API_CALL_EXCEEDED", httpStatus: 400).isTransient)
-        #expect(!OkayFaceJourneyError.vendor(code: "INCORRECT_PASSWORD", httpStatus: 400).isTransient)
+        #expect(OkayFaceCallError.transport(message: "refused", timedOut: false).isTransient)
+        #expect(OkayFaceCallError.vendor(code: "MAX_API_CALL_EXCEEDED", httpStatus: 400).isTransient)
+        #expect(!OkayFaceCallError.vendor(code: "INCORRECT_PASSWORD", httpStatus: 400).isTransient)
     }
 }

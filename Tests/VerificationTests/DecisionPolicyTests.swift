@@ -1,3 +1,4 @@
+import Pipeline
 import OkayFace
 import Testing
 import Verification

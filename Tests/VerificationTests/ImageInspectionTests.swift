@@ -1,7 +1,8 @@
 import Digest
 import Foundation
 import Payload
-@testable import Verification
+@testable import Pipeline
+import Verification
 import Testing
 
 @Suite("ImageInspection and imageSha256")

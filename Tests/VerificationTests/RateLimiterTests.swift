@@ -1,3 +1,4 @@
+import Pipeline
 import Synchronization
 import Testing
 import Verification

@@ -1,3 +1,4 @@
+import Pipeline
 import DevTools
 import Digest
 import Foundation
@@ -60,7 +61,7 @@ struct PipelineIntegrationTests {
         #expect(Set(byKey.keys) == ["approved-1", "rejected-1", "rejected-2", "boundary-75", "boundary-05", "integers"])
         let event = try JSONDecoder().decode(VerificationCompleted.self, from: Data(try #require(byKey["rejected-1"]).value))
         #expect(event.decision == .rejected)
-        #expect(event.reasons == ["liveness_failed"])
+        #expect(event.reasons.map(\.word) == ["liveness_failed"])
         #expect(event.scores.liveness == 0.31)
         #expect(event.vendor == .init(status: "success", messageCode: "api.success", httpStatus: 200))
         #expect(event.thresholds == .vendorRecommended)

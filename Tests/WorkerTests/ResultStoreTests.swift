@@ -1,3 +1,4 @@
+import Pipeline
 import Foundation
 import Logging
 import Postgres
@@ -18,7 +19,7 @@ struct ResultStoreTests {
             subject: "subject-\(requestId)", requestedAt: now)
         let result = VerificationCompleted(
             requestId: requestId, journeyId: "journey-\(requestId)", subject: "subject-\(requestId)",
-            decision: decision, reasons: decision == .approved ? [] : ["face_mismatch"],
+            decision: decision, reasons: decision == .approved ? [] : [.faceMismatch],
             scores: Scores(faceConfidence: 90, liveness: 0.9, captureLiveness: 0.9, captureLivenessScore: nil),
             thresholds: .vendorRecommended,
             vendor: .init(status: "success", messageCode: "SUCCESS", httpStatus: 200), attempts: 1, processedAt: now)

@@ -1,3 +1,4 @@
+import Pipeline
 import Blocking
 import DevTools
 import Foundation
@@ -273,7 +274,7 @@ final class TestStack: Sendable {
         // run on a thread of their own: on one of Swift's two cooperative threads they would
         // stall every other test meanwhile, and a librdkafka mock-cluster destroy was once seen
         // never to return (both cooperative threads inside rd_kafka_mock_cluster_destroy).
-        try? await BlockingWork.run { [producer, db, kafka] in
+        await BlockingWork.run { [producer, db, kafka] in
             producer.close()
             db.close()
             kafka.close()

@@ -1,3 +1,4 @@
+import Pipeline
 import DevTools
 import Foundation
 import TestSupport

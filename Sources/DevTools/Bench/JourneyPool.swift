@@ -17,7 +17,7 @@ enum JourneyPool {
             journeys.reserveCapacity(count)
             for n in 0..<count {
                 if n >= 16, let id = try await group.next() { journeys.append(id) }
-                group.addTask { try await client.createJourney() }
+                group.addTask { try await client.createJourney().get() }
             }
             for try await id in group { journeys.append(id) }
             return journeys

@@ -1,6 +1,4 @@
-import OkayFace
-
-/// Turns one OkayFace Plus answer into a decision (vendor-api.md §3).
+/// Turns what the vendor measured into a decision (README, Decision policy).
 ///
 /// Face match passes when `confidence >= threshold`; face and capture liveness pass only when
 /// `probability > threshold`, so exactly 0.5 fails: the vendor's interpretation page, and the
@@ -15,52 +13,48 @@ public struct DecisionPolicy: Sendable {
     /// What a decision is: the outcome, its reasons, and the numbers it was made on.
     public struct Verdict: Sendable, Equatable {
         public var decision: Decision
-        public var reasons: [String]
+        public var reasons: [Reason]
         public var scores: Scores
 
-        public init(decision: Decision, reasons: [String], scores: Scores) {
+        public init(decision: Decision, reasons: [Reason], scores: Scores) {
             self.decision = decision
             self.reasons = reasons
             self.scores = scores
         }
     }
 
-    public func decide(_ response: OkayFacePlusResponse) -> Verdict {
-        let scores = Scores(
-            faceConfidence: response.faceConfidence.number,
-            liveness: response.liveness.number,
-            captureLiveness: response.captureLiveness.number,
-            captureLivenessScore: response.captureLivenessScore)
+    public func decide(_ readings: CheckReadings) -> Verdict {
+        let scores = readings.scores
 
-        if let code = response.errorCode {
+        if let code = readings.refusal {
             return Verdict(decision: .error, reasons: [Self.reason(forVendorCode: code)], scores: scores)
         }
 
-        // A success body must carry all three numbers; a check that carries `error` (often a
+        // A success answer must carry all three numbers; a check that carries `error` (often a
         // face-quality code such as FACE_TOO_SMALL) or nothing makes a decision impossible.
-        let checks = [response.faceConfidence, response.liveness, response.captureLiveness]
+        let checks = [readings.faceConfidence, readings.liveness, readings.captureLiveness]
         if checks.contains(where: { $0.number == nil }) {
             var reasons = [Reason.incompleteVendorResponse]
-            for case .error(let code) in checks where !reasons.contains(Reason.vendorError(code)) {
-                reasons.append(Reason.vendorError(code))
+            for case .error(let code) in checks where !reasons.contains(.vendorError(code)) {
+                reasons.append(.vendorError(code))
             }
             return Verdict(decision: .error, reasons: reasons, scores: scores)
         }
 
-        var failed: [String] = []
-        var inReview: [String] = []
+        var failed: [Reason] = []
+        var inReview: [Reason] = []
         classify(
             atLeast: scores.faceConfidence!, threshold: thresholds.faceConfidence,
-            band: thresholds.faceConfidenceReviewBand, fail: Reason.faceMismatch, review: Reason.faceReview,
+            band: thresholds.faceConfidenceReviewBand, fail: .faceMismatch, review: .faceReview,
             failed: &failed, inReview: &inReview)
         classify(
             above: scores.liveness!, threshold: thresholds.liveness,
-            band: thresholds.livenessReviewBand, fail: Reason.livenessFailed, review: Reason.livenessReview,
+            band: thresholds.livenessReviewBand, fail: .livenessFailed, review: .livenessReview,
             failed: &failed, inReview: &inReview)
         classify(
             above: scores.captureLiveness!, threshold: thresholds.captureLiveness,
-            band: thresholds.captureLivenessReviewBand, fail: Reason.captureLivenessFailed,
-            review: Reason.captureLivenessReview, failed: &failed, inReview: &inReview)
+            band: thresholds.captureLivenessReviewBand, fail: .captureLivenessFailed,
+            review: .captureLivenessReview, failed: &failed, inReview: &inReview)
 
         if !failed.isEmpty { return Verdict(decision: .rejected, reasons: failed, scores: scores) }
         if !inReview.isEmpty { return Verdict(decision: .review, reasons: inReview, scores: scores) }
@@ -69,15 +63,15 @@ public struct DecisionPolicy: Sendable {
 
     /// The reason word for a vendor error answer. The 5 MB refusal comes back as a sentence,
     /// not a code, and has a reason word of its own.
-    public static func reason(forVendorCode code: String) -> String {
-        if code.hasPrefix("Request size exceed") { return Reason.requestTooLarge }
-        return Reason.vendorError(code)
+    public static func reason(forVendorCode code: String) -> Reason {
+        if code.hasPrefix("Request size exceed") { return .requestTooLarge }
+        return .vendorError(code)
     }
 
     /// Passes when `value >= threshold`; inside [threshold - band, threshold) it is review.
     private func classify(
-        atLeast value: Double, threshold: Double, band: Double, fail: String, review: String,
-        failed: inout [String], inReview: inout [String]
+        atLeast value: Double, threshold: Double, band: Double, fail: Reason, review: Reason,
+        failed: inout [Reason], inReview: inout [Reason]
     ) {
         if value >= threshold { return }
         if band > 0, value >= threshold - band { inReview.append(review) } else { failed.append(fail) }
@@ -85,18 +79,10 @@ public struct DecisionPolicy: Sendable {
 
     /// Passes when `value > threshold`; inside (threshold - band, threshold] it is review.
     private func classify(
-        above value: Double, threshold: Double, band: Double, fail: String, review: String,
-        failed: inout [String], inReview: inout [String]
+        above value: Double, threshold: Double, band: Double, fail: Reason, review: Reason,
+        failed: inout [Reason], inReview: inout [Reason]
     ) {
         if value > threshold { return }
         if band > 0, value > threshold - band { inReview.append(review) } else { failed.append(fail) }
-    }
-}
-
-extension VendorScore {
-    /// The number, when the vendor returned one (NaN and infinities count as none).
-    public var number: Double? {
-        if case .value(let v) = self, v.isFinite { return v }
-        return nil
     }
 }

@@ -29,7 +29,7 @@ public struct VerificationCompleted: Sendable, Equatable, Codable {
     public var journeyId: String?
     public var subject: String?
     public var decision: Decision
-    public var reasons: [String]
+    public var reasons: [Reason]
     public var scores: Scores
     public var thresholds: Thresholds
     public var vendor: VendorSummary
@@ -38,7 +38,7 @@ public struct VerificationCompleted: Sendable, Equatable, Codable {
     public var processedAt: Date
 
     public init(
-        requestId: String, journeyId: String?, subject: String?, decision: Decision, reasons: [String],
+        requestId: String, journeyId: String?, subject: String?, decision: Decision, reasons: [Reason],
         scores: Scores, thresholds: Thresholds, vendor: VendorSummary, attempts: Int, processedAt: Date
     ) {
         self.requestId = requestId
@@ -70,7 +70,7 @@ public struct VerificationCompleted: Sendable, Equatable, Codable {
         try c.encode(journeyId, forKey: .journeyId)
         try c.encode(subject, forKey: .subject)
         try c.encode(decision, forKey: .decision)
-        try c.encode(reasons, forKey: .reasons)
+        try c.encode(reasons.map(\.word), forKey: .reasons)
         var s = c.nestedContainer(keyedBy: ScoreKeys.self, forKey: .scores)
         try s.encode(scores.faceConfidence, forKey: .faceConfidence)
         try s.encode(scores.liveness, forKey: .liveness)
@@ -88,7 +88,12 @@ public struct VerificationCompleted: Sendable, Equatable, Codable {
         journeyId = try c.decodeIfPresent(String.self, forKey: .journeyId)
         subject = try c.decodeIfPresent(String.self, forKey: .subject)
         decision = try c.decode(Decision.self, forKey: .decision)
-        reasons = try c.decode([String].self, forKey: .reasons)
+        reasons = try c.decode([String].self, forKey: .reasons).map { word in
+            guard let reason = Reason(word: word) else {
+                throw DecodingError.dataCorruptedError(forKey: .reasons, in: c, debugDescription: "unknown reason \(word)")
+            }
+            return reason
+        }
         let s = try c.nestedContainer(keyedBy: ScoreKeys.self, forKey: .scores)
         scores = Scores(
             faceConfidence: try s.decodeIfPresent(Double.self, forKey: .faceConfidence),

@@ -1,3 +1,4 @@
+import Pipeline
 import Logging
 import OkayFace
 import ServiceLifecycle
@@ -32,21 +33,21 @@ public struct VendorProbe: Service {
 
     /// One probe; what it found is in `access`.
     public func probeOnce() async {
-        do {
-            _ = try await vendor.createJourney()
+        let outcome = await vendor.createJourney()
+        switch outcome {
+        case .success:
             access.accept()
             breaker?.noteVendorAnswered()
-        } catch {
-            switch error {
-            case .vendor(let code, let status) where OkayFaceErrorClass.isAccountFailure(httpStatus: status, code: code):
-                access.refuse("\(code) from journeyid")
-            case .vendor(_, let status) where !OkayFaceErrorClass.isTransient(httpStatus: status, code: nil):
-                // Any answer given on purpose shows the vendor is up.
-                breaker?.noteVendorAnswered()
-            default:
-                // The vendor is down or slow: that says nothing about our account.
-                logger.warning("vendor credentials probe got no answer", metadata: ["error": "\(error)"])
-            }
+        case .refused(let code, _, _) where outcome.isAccountFailure:
+            access.refuse("\(code) from journeyid")
+        case .refused(_, let status, _) where !OkayFaceErrorClass.isTransient(httpStatus: status, code: nil):
+            // Any answer given on purpose shows the vendor is up.
+            breaker?.noteVendorAnswered()
+        case .refused(let code, _, _):
+            // The vendor is down or slow: that says nothing about our account.
+            logger.warning("vendor credentials probe got no answer", metadata: ["error": "\(code)"])
+        case .transportFailed(let message, _):
+            logger.warning("vendor credentials probe got no answer", metadata: ["error": "\(message)"])
         }
     }
 

@@ -1,3 +1,4 @@
+import Pipeline
 import Foundation
 import Logging
 import Postgres
@@ -279,7 +280,7 @@ public final class PostgresResultStore: ResultStore {
             let vendorMessage: String? = result.vendor.status == "success" ? result.vendor.messageCode
                 : r.vendorCalls.last(where: { $0.endpoint == .okayFacePlus })?.errorCode ?? result.vendor.status
             q.appendRow([
-                result.requestId, result.journeyId, result.subject, result.decision.rawValue, result.reasons,
+                result.requestId, result.journeyId, result.subject, result.decision.rawValue, result.reasons.map(\.word),
                 result.scores.faceConfidence, result.scores.liveness, result.scores.captureLiveness,
                 result.scores.captureLivenessScore, PostgresValue.jsonb(thresholdsJSON(result.thresholds)),
                 result.vendor.httpStatus, vendorMessage, result.attempts, r.request.requestedAt, result.processedAt,

@@ -1,3 +1,4 @@
+import Verification
 import Metrics
 
 /// The pipeline's metrics (swift-metrics; the worker exports them in Prometheus form on
@@ -28,8 +29,8 @@ struct PipelineMetrics: Sendable {
         label: "okayface_vendor_call_duration_seconds", dimensions: [("endpoint", VendorCallRecord.Endpoint.okayFacePlus.rawValue)])
 
     /// One per decision written, and one per reason word (`reason="none"` without any).
-    func decided(_ decision: Decision, reasons: [String]) {
-        for reason in reasons.isEmpty ? ["none"] : reasons {
+    func decided(_ decision: Decision, reasons: [Reason]) {
+        for reason in reasons.isEmpty ? ["none"] : reasons.map(\.word) {
             Counter(label: "okayface_decisions_total", dimensions: [("decision", decision.rawValue), ("reason", reason)]).increment()
         }
     }

@@ -1,3 +1,4 @@
+import Verification
 import Foundation
 import Logging
 import OkayFace
@@ -74,77 +75,117 @@ struct RunWork: Sendable {
         pipeline.metrics.inFlightImageBytes.increment(by: heldBytes)
         defer { pipeline.metrics.inFlightImageBytes.decrement(by: heldBytes) }
 
-        var journeyId = request.journeyId
-        if journeyId == nil {
-            switch await createJourney() {
-            case .created(let id): journeyId = id
-            case .failed(let reason): return Self.error([reason])
-            case .cancelled: return Self.error([Reason.deadlineExceeded])
+        var call = loaded
+        if let journeyId = request.journeyId {
+            call.journeyId = journeyId
+        } else {
+            switch await callVendor(.createJourney, logger, { await pipeline.vendor.createJourney() }) {
+            case .final(.success(let id, _)):
+                log.update {
+                    $0.journeyId = id
+                    $0.journeyCreated = true
+                }
+                call.journeyId = id
+            case .final(let refusal):
+                guard case .refused(let code, _, _) = refusal else { return Self.error([.vendorUnavailable]) }
+                logger.error("journey creation refused", metadata: ["code": "\(code)"])
+                return Self.error([DecisionPolicy.reason(forVendorCode: code)])
+            case .gaveUp: return Self.error([.vendorUnavailable])
+            case .cancelled: return Self.error([.deadlineExceeded])
             }
         }
-        var call = loaded
-        call.journeyId = journeyId ?? ""
-        return await verify(call)
+
+        var logger = self.logger
+        logger[metadataKey: "journeyId"] = "\(call.journeyId)"
+        let verified = await callVendor(.okayFacePlus, logger) { [call] in
+            let outcome = await pipeline.vendor.verify(call)
+            if let response = outcome.answer {
+                log.update {
+                    $0.vendorSummary = .init(status: response.status, messageCode: response.messageCode, httpStatus: response.httpStatus)
+                }
+            }
+            return outcome
+        }
+        switch verified {
+        case .final(let outcome):
+            guard let response = outcome.answer else { return Self.error([.vendorUnavailable]) }
+            return configuration.policy.decide(CheckReadings(response))
+        case .gaveUp: return Self.error([.vendorUnavailable])
+        case .cancelled: return Self.error([.deadlineExceeded])
+        }
     }
 
-    private static func error(_ reasons: [String]) -> DecisionPolicy.Verdict {
+    private static func error(_ reasons: [Reason]) -> DecisionPolicy.Verdict {
         .init(decision: .error, reasons: reasons, scores: .none)
     }
 
-    private func verify(_ call: OkayFacePlusRequest) async -> DecisionPolicy.Verdict {
-        var logger = self.logger
-        if let journeyId = log.snapshot.journeyId { logger[metadataKey: "journeyId"] = "\(journeyId)" }
+    /// How a vendor-call loop ended.
+    private enum CallEnd<Answer: Sendable> {
+        /// An answer to act on: a success, or a refusal that is final for the request.
+        case final(OkayFaceCallOutcome<Answer>)
+        /// Transient failures outlasted the attempts while other calls got answers (or the
+        /// request is too old).
+        case gaveUp
+        /// The deadline or shutdown cancelled the work.
+        case cancelled
+    }
+
+    /// The one loop every vendor call goes through, whichever endpoint: a permit from the
+    /// circuit breaker and the rate limit, the call (timed, recorded, counted), then hold on
+    /// an account failure, finish on an answer, or back off and try again on a transient one.
+    private func callVendor<Answer: Sendable>(
+        _ endpoint: VendorCallRecord.Endpoint, _ logger: Logger, _ call: () async -> OkayFaceCallOutcome<Answer>
+    ) async -> CallEnd<Answer> {
         // `attempt` counts this round's transient failures against OKAYFACE_MAX_ATTEMPTS;
         // `calls` every call made, which is what the decision's `attempts` reports.
         var attempt = 0
         var calls = 0
         var roundStart = breaker.successCount
         while true {
-            guard let permit = await callPermit() else { return Self.error([Reason.deadlineExceeded]) }
+            guard let permit = await callPermit() else { return .cancelled }
             attempt += 1
             calls += 1
-            if calls == 1 { await noteVendorRun(logger) }
+            if endpoint == .okayFacePlus && calls == 1 { await noteVendorRun(logger) }
             // Timed from here: waits on the breaker and the rate limit are not vendor time.
             let started = Date()
             let clock = ContinuousClock.now
-            let outcome = await pipeline.vendor.verify(call)
-            let record = VerificationPipeline.record(
-                outcome, attempt: calls, startedAt: started, elapsed: ContinuousClock.now - clock)
-            let transient = record.outcome != .success && record.outcome != .vendorError
-            if Task.isCancelled, transient {
+            let outcome = await call()
+            let record = VendorCallRecord(
+                endpoint: endpoint, attempt: calls, startedAt: started,
+                durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), outcome: outcome)
+            if Task.isCancelled, outcome.isTransient {
                 // Our own cancellation (deadline, shutdown), not the vendor's failure.
                 breaker.release(permit)
             } else {
-                breaker.record(permit, transientFailure: transient)
+                breaker.record(permit, transientFailure: outcome.isTransient)
             }
             note(record)
 
-            if case .answered(let response) = outcome {
-                log.update {
-                    $0.vendorSummary = .init(status: response.status, messageCode: response.messageCode, httpStatus: response.httpStatus)
-                }
-                if OkayFaceErrorClass.isAccountFailure(httpStatus: response.httpStatus, code: response.errorCode) {
-                    switch await hold(response.errorCode ?? "HTTP_\(response.httpStatus)", logger) {
-                    case .retry:
-                        attempt = 0
-                        roundStart = breaker.successCount
-                        continue
-                    case .giveUp, .cancelled: return Self.error([Reason.deadlineExceeded])
-                    }
-                }
-                if !transient {
-                    access.accept()
-                    return configuration.policy.decide(response)
+            if outcome.isAccountFailure {
+                let code = record.errorCode ?? "?"
+                switch await hold(endpoint == .createJourney ? "\(code) from journeyid" : code, logger) {
+                case .retry:
+                    attempt = 0
+                    roundStart = breaker.successCount
+                    continue
+                case .giveUp, .cancelled: return .cancelled
                 }
             }
-            if Task.isCancelled { return Self.error([Reason.deadlineExceeded]) }
+            if !outcome.isTransient {
+                access.accept()
+                return .final(outcome)
+            }
+            if Task.isCancelled { return .cancelled }
             logger.warning(
                 "transient vendor failure",
-                metadata: ["attempt": "\(attempt)", "outcome": "\(record.outcome.rawValue)", "code": "\(record.errorCode ?? "")"])
+                metadata: [
+                    "endpoint": "\(endpoint.rawValue)", "attempt": "\(attempt)", "outcome": "\(record.outcome.rawValue)",
+                    "code": "\(record.errorCode ?? "")",
+                ])
             switch await afterTransientFailure(attempt: &attempt, roundStart: &roundStart) {
             case .retry: continue
-            case .giveUp: return Self.error([Reason.vendorUnavailable])
-            case .cancelled: return Self.error([Reason.deadlineExceeded])
+            case .giveUp: return .gaveUp
+            case .cancelled: return .cancelled
             }
         }
     }
@@ -188,74 +229,9 @@ struct RunWork: Sendable {
         pipeline.metrics.vendorCall(call)
     }
 
-    private enum JourneyResult {
-        case created(String)
-        case failed(String)
-        case cancelled
-    }
-
-    private func createJourney() async -> JourneyResult {
-        var attempt = 0
-        var calls = 0
-        var roundStart = breaker.successCount
-        while true {
-            guard let permit = await callPermit() else { return .cancelled }
-            attempt += 1
-            calls += 1
-            let started = Date()
-            let clock = ContinuousClock.now
-            let failure: OkayFaceJourneyError
-            do {
-                let id = try await pipeline.vendor.createJourney()
-                breaker.record(permit, transientFailure: false)
-                access.accept()
-                log.update {
-                    $0.journeyId = id
-                    $0.journeyCreated = true
-                }
-                note(VendorCallRecord(
-                    endpoint: .createJourney, attempt: calls, startedAt: started,
-                    durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), httpStatus: 200,
-                    outcome: .success, errorCode: nil))
-                return .created(id)
-            } catch {
-                failure = error
-            }
-            if Task.isCancelled && failure.isTransient { breaker.release(permit) } else {
-                breaker.record(permit, transientFailure: failure.isTransient)
-            }
-            let (status, code, outcome): (Int?, String, VendorCallRecord.Outcome) =
-                switch failure {
-                case .vendor(let code, let status): (status, code, failure.isTransient ? .transientError : .vendorError)
-                case .transport(let message, let timedOut): (nil, message, timedOut ? .timeout : .transportError)
-                }
-            note(VendorCallRecord(
-                endpoint: .createJourney, attempt: calls, startedAt: started,
-                durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), httpStatus: status,
-                outcome: outcome, errorCode: code))
-            if Task.isCancelled { return .cancelled }
-            if case .vendor(let code, let status) = failure, OkayFaceErrorClass.isAccountFailure(httpStatus: status, code: code) {
-                switch await hold("\(code) from journeyid", logger) {
-                case .retry: attempt = 0; continue
-                case .giveUp, .cancelled: return .cancelled
-                }
-            }
-            guard failure.isTransient else {
-                logger.error("journey creation refused", metadata: ["code": "\(code)"])
-                return .failed(DecisionPolicy.reason(forVendorCode: code))
-            }
-            logger.warning("transient journey creation failure", metadata: ["attempt": "\(attempt)", "code": "\(code)"])
-            switch await afterTransientFailure(attempt: &attempt, roundStart: &roundStart) {
-            case .retry: continue
-            case .giveUp: return .failed(Reason.vendorUnavailable)
-            case .cancelled: return .cancelled
-            }
-        }
-    }
-
     private enum LoadedImages {
         case success(OkayFacePlusRequest)
-        case failure([String])
+        case failure([Reason])
     }
 
     private func loadImages() async -> LoadedImages {
@@ -269,7 +245,7 @@ struct RunWork: Sendable {
             (.idCard, await idCard), (.best, await best), (.mobileSdkData, await sdk),
         ]
 
-        var reasons: [String] = []
+        var reasons: [Reason] = []
         var tooLarge = false
         for (role, result) in results {
             let failure: ImageLoadFailure
@@ -283,13 +259,13 @@ struct RunWork: Sendable {
             }
             logger.warning("image not usable", metadata: ["image": "\(role.rawValue)", "problem": "\(failure)"])
             switch failure {
-            case .forbidden: reasons.append(Reason.imageForbidden(role))
-            case .unavailable: reasons.append(Reason.imageUnavailable(role))
-            case .invalid, .tooLarge: reasons.append(Reason.imageInvalid(role))
+            case .forbidden: reasons.append(.imageForbidden(role))
+            case .unavailable: reasons.append(.imageUnavailable(role))
+            case .invalid, .tooLarge: reasons.append(.imageInvalid(role))
             case .requestTooLarge: tooLarge = true
             }
         }
-        if tooLarge { reasons.append(Reason.requestTooLarge) }
+        if tooLarge { reasons.append(.requestTooLarge) }
         if !reasons.isEmpty { return .failure(reasons) }
 
         let images = results.compactMap { try? $0.1.get() }

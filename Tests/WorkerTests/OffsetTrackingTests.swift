@@ -1,5 +1,6 @@
+import Pipeline
 import Testing
-import Verification
+import Worker
 
 struct PartitionOffsetsTests {
     @Test func commitPointAdvancesOnlyOverAContiguousPrefix() {

@@ -1,3 +1,5 @@
+import Verification
+
 /// How the pipeline ended one message. Every outcome except `.abandoned` is durable, so the
 /// message's offset may be committed.
 public enum PipelineOutcome: Sendable, Equatable {

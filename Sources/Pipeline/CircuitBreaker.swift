@@ -1,3 +1,4 @@
+import Verification
 import Synchronization
 
 /// Stops hammering a vendor that keeps failing (issue 3, promise 7).

@@ -1,3 +1,4 @@
+import Verification
 import Foundation
 
 /// Everything one decided request writes, in one transaction: the request, its result, each

@@ -1,3 +1,4 @@
+import Verification
 import Digest
 import Payload
 

@@ -1,3 +1,4 @@
+import Verification
 import Payload
 
 // The seams of the pipeline: each is implemented by an adapter module (Postgres store,

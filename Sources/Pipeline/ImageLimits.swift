@@ -1,3 +1,4 @@
+import Verification
 import Synchronization
 
 /// The byte limits one image load respects while it reads, so that an oversized object is

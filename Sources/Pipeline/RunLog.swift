@@ -1,3 +1,4 @@
+import Verification
 import Synchronization
 
 /// What one run of a request accumulates on its way to a decision. A class behind a lock

@@ -1,3 +1,5 @@
+import Verification
+
 /// The pipeline's settings, derived from the worker configuration.
 public struct PipelineConfiguration: Sendable {
     public var policy: DecisionPolicy

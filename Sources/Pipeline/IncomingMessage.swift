@@ -1,3 +1,4 @@
+import Verification
 import Foundation
 
 /// A message from the requests topic with its coordinates, free of any Kafka client type.

@@ -1,3 +1,5 @@
+import Verification
+
 /// Exponential backoff with full jitter for transient vendor failures.
 public struct RetryPolicy: Sendable, Equatable {
     /// Total attempts, the first included.

@@ -1,4 +1,6 @@
+import Verification
 import Foundation
+import OkayFace
 
 /// One call to the vendor, as stored in `vendor_calls` (never image bytes or credentials).
 public struct VendorCallRecord: Sendable, Equatable {
@@ -42,5 +44,25 @@ public struct VendorCallRecord: Sendable, Equatable {
         self.httpStatus = httpStatus
         self.outcome = outcome
         self.errorCode = errorCode
+    }
+}
+
+extension VendorCallRecord {
+    /// The record of one call, whichever endpoint, from what it returned.
+    init<Answer>(endpoint: Endpoint, attempt: Int, startedAt: Date, durationMs: Double, outcome: OkayFaceCallOutcome<Answer>) {
+        switch outcome {
+        case .success(_, let status):
+            self.init(
+                endpoint: endpoint, attempt: attempt, startedAt: startedAt, durationMs: durationMs, httpStatus: status,
+                outcome: .success, errorCode: nil)
+        case .refused(let code, let status, _):
+            self.init(
+                endpoint: endpoint, attempt: attempt, startedAt: startedAt, durationMs: durationMs, httpStatus: status,
+                outcome: outcome.isTransient ? .transientError : .vendorError, errorCode: code)
+        case .transportFailed(let message, let timedOut):
+            self.init(
+                endpoint: endpoint, attempt: attempt, startedAt: startedAt, durationMs: durationMs, httpStatus: nil,
+                outcome: timedOut ? .timeout : .transportError, errorCode: message)
+        }
     }
 }

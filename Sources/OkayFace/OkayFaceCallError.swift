@@ -1,5 +1,5 @@
-/// Why Create JourneyID gave no journey id.
-public enum OkayFaceJourneyError: Error, Sendable, Equatable {
+/// Why a vendor call gave no answer to use (``OkayFaceCallOutcome/get()``).
+public enum OkayFaceCallError: Error, Sendable, Equatable {
     /// The vendor answered with an error, e.g. `INCORRECT_PASSWORD` or `MAX_JOURNEY_EXCEEDED`.
     case vendor(code: String, httpStatus: Int)
     /// No HTTP answer.

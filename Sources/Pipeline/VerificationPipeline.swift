@@ -1,3 +1,4 @@
+import Verification
 import Foundation
 import Logging
 import OkayFace
@@ -84,7 +85,7 @@ public struct VerificationPipeline: Sendable {
             // Earlier workers started on it and never finished: it kills or hangs them.
             logger.error("poison request: too many runs without a decision", metadata: ["runs": "\(runs)"])
             metrics.poisonRequests.increment()
-            verdict = .init(decision: .error, reasons: [Reason.processingFailed], scores: .none)
+            verdict = .init(decision: .error, reasons: [.processingFailed], scores: .none)
         } else {
             if runs > 1 { logger.notice("request restarted after an earlier run", metadata: ["runs": "\(runs)"]) }
             let work = RunWork(
@@ -97,7 +98,7 @@ public struct VerificationPipeline: Sendable {
                 if Task.isCancelled { return .abandoned }
                 logger.error("request deadline exceeded", metadata: ["deadline": "\(configuration.requestDeadline)"])
                 metrics.deadlineExceeded.increment()
-                verdict = .init(decision: .error, reasons: [Reason.deadlineExceeded], scores: .none)
+                verdict = .init(decision: .error, reasons: [.deadlineExceeded], scores: .none)
             }
         }
         if Task.isCancelled { return .abandoned }
@@ -123,7 +124,7 @@ public struct VerificationPipeline: Sendable {
             metrics.decided(result.decision, reasons: result.reasons)
             logger.info(
                 "decided",
-                metadata: ["decision": "\(result.decision.rawValue)", "reasons": "\(result.reasons.joined(separator: ","))",
+                metadata: ["decision": "\(result.decision.rawValue)", "reasons": "\(result.reasons.map(\.word).joined(separator: ","))",
                            "attempts": "\(result.attempts)"])
         case .alreadyDecided:
             logger.info("another worker decided this request first")
@@ -202,24 +203,6 @@ public struct VerificationPipeline: Sendable {
             }
         }
         return nil
-    }
-
-    static func record(_ outcome: OkayFaceCallOutcome, attempt: Int, startedAt: Date, elapsed: Duration) -> VendorCallRecord {
-        let ms = milliseconds(elapsed)
-        switch outcome {
-        case .answered(let response):
-            let code = response.errorCode
-            let kind: VendorCallRecord.Outcome =
-                code == nil ? .success
-                : OkayFaceErrorClass.isTransient(httpStatus: response.httpStatus, code: code) ? .transientError : .vendorError
-            return VendorCallRecord(
-                endpoint: .okayFacePlus, attempt: attempt, startedAt: startedAt, durationMs: ms,
-                httpStatus: response.httpStatus, outcome: kind, errorCode: code)
-        case .transportFailed(let message, let timedOut):
-            return VendorCallRecord(
-                endpoint: .okayFacePlus, attempt: attempt, startedAt: startedAt, durationMs: ms, httpStatus: nil,
-                outcome: timedOut ? .timeout : .transportError, errorCode: message)
-        }
     }
 
     static func milliseconds(_ d: Duration) -> Double {

@@ -1,3 +1,4 @@
+import Verification
 import Synchronization
 
 /// Whether the vendor accepts our account and configuration, as the worker last saw it.

@@ -1,3 +1,4 @@
+import Verification
 import Synchronization
 
 /// A cap on vendor calls per second (`OKAYFACE_MAX_RPS`, `OKAYFACE_BURST`).
