@@ -63,15 +63,18 @@ public enum SaveOutcome: Sendable, Equatable {
     case alreadyDecided
 }
 
-/// A result event waiting in the outbox table to be published.
+/// An event waiting in the outbox table to be published: to its own `topic`, keyed by its
+/// request id, so events of any kind (a decision, a reviewed revision) go through one outbox.
 public struct OutboxEntry: Sendable, Equatable {
     public var id: Int64
     public var requestId: String
+    public var topic: String
     public var payload: [UInt8]
 
-    public init(id: Int64, requestId: String, payload: [UInt8]) {
+    public init(id: Int64, requestId: String, topic: String, payload: [UInt8]) {
         self.id = id
         self.requestId = requestId
+        self.topic = topic
         self.payload = payload
     }
 }

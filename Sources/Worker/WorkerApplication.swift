@@ -93,7 +93,7 @@ public struct WorkerApplication: Sendable {
             pool: pool, resultTopic: c.kafka.resultTopic, writers: max(1, c.databasePoolSize / 2), health: database,
             logger: logger)
         let relay = OutboxRelay(
-            producer: producer, pool: pool, topic: c.kafka.resultTopic, recoveryInterval: c.outboxRecoveryInterval,
+            producer: producer, pool: pool, recoveryInterval: c.outboxRecoveryInterval,
             shutdownGrace: c.shutdownGrace, logger: logger)
         let vendor = OkayFaceClient(configuration: c.okayFace, http: http, logger: logger)
         let access = VendorAccess { [logger] state in

@@ -41,7 +41,7 @@ struct ResultsCommand: ParsableCommand {
         if let contradiction = filter.contradiction { throw ValidationError(contradiction) }
 
         let url = try BackOfficeCommand.databaseURL(environment)
-        let rows = try BackOfficeCommand.withConnection(url) { try Array($0.query(filter.query)) }
+        let rows = try BackOfficeCommand.withConnection(url) { try filter.find(on: $0) }
         let report = ResultsReport(found: rows, limit: limit)
         FileHandle.standardOutput.write(Data(try report.render(format)))
         if format != .table, let note = report.truncationNote { FileHandle.standardError.write(Data((note + "\n").utf8)) }

@@ -38,29 +38,9 @@ public struct ResultsFilter: Sendable {
         return nil
     }
 
-    /// The query, every value bound as a parameter; it asks for `limit + 1` rows, so that
-    /// ``ResultsReport`` can say when there are more.
-    public var query: PostgresQuery {
-        var q = PostgresQuery(unsafeSQL: """
-            SELECT request_id, journey_id, subject, decision, reasons, face_confidence, liveness_probability,
-                   capture_liveness_probability, capture_liveness_score, vendor_http_status, vendor_message, attempts,
-                   requested_at, processed_at, thresholds
-            FROM verification_results WHERE true
-            """)
-        func condition(_ sql: String, _ value: (some PostgresEncodable)?) {
-            guard let value else { return }
-            q.append(unsafeSQL: " AND \(sql) ")
-            q.append(bind: value)
-        }
-        condition("request_id =", requestId)
-        condition("journey_id =", journeyId)
-        condition("subject =", subject)
-        condition("decision =", decision?.rawValue)
-        condition("processed_at >=", since)
-        condition("processed_at <", until)
-        // One row more than asked for tells whether more exist.
-        q.append(unsafeSQL: " ORDER BY processed_at DESC, request_id LIMIT ")
-        q.append(bind: max(1, limit) + 1)
-        return q
+    /// The decisions it matches, newest first: up to `limit + 1`, so that ``ResultsReport``
+    /// can say when there are more.
+    public func find(on connection: PostgresConnection) throws -> [StoredDecision] {
+        try connection.query(BackOfficeSQL.results(self)).map(StoredDecision.init(row:))
     }
 }

@@ -13,13 +13,13 @@ public struct ResultsReport: Sendable {
     }
 
     /// At most `limit` rows, newest first.
-    public let rows: [PostgresRow]
+    public let rows: [StoredDecision]
     /// The query found more than `limit`: the report is cut.
     public let more: Bool
     public let limit: Int
 
-    /// `found` is what ``ResultsFilter/query`` returned: up to `limit + 1` rows.
-    public init(found: [PostgresRow], limit: Int) {
+    /// `found` is what ``ResultsFilter/find(on:)`` returned: up to `limit + 1` rows.
+    public init(found: [StoredDecision], limit: Int) {
         self.limit = max(1, limit)
         rows = Array(found.prefix(self.limit))
         more = found.count > self.limit
@@ -43,13 +43,11 @@ public struct ResultsReport: Sendable {
         "request_id", "journey_id", "subject", "decision", "reasons", "confidence", "liveness", "capture", "attempts", "processed_at",
     ]
 
-    private func cells(_ row: PostgresRow) -> [String] {
+    private func cells(_ row: StoredDecision) -> [String] {
         [
-            row.string("request_id") ?? "", row.string("journey_id") ?? "", row.string("subject") ?? "",
-            row.string("decision") ?? "", (row.textArray("reasons") ?? []).joined(separator: ","),
-            Self.number(row.double("face_confidence")), Self.number(row.double("liveness_probability")),
-            Self.number(row.double("capture_liveness_probability")), row.string("attempts") ?? "",
-            row.date("processed_at").map(Timestamp.format) ?? "",
+            row.requestId, row.journeyId ?? "", row.subject ?? "", row.decision.rawValue, row.reasons.joined(separator: ","),
+            Self.number(row.scores.faceConfidence), Self.number(row.scores.liveness), Self.number(row.scores.captureLiveness),
+            String(row.attempts), Timestamp.format(row.processedAt),
         ]
     }
 
@@ -85,26 +83,26 @@ public struct ResultsReport: Sendable {
     /// VerificationCompleted): `scores`, `thresholds`, `vendor.httpStatus` and
     /// `vendor.messageCode` (the vendor's message code, or its error code for a failed call).
     public func json() throws -> [UInt8] {
-        let objects: [[String: Any]] = rows.map { row in
+        let objects: [[String: Any]] = try rows.map { row in
             func value(_ v: Any?) -> Any { v ?? NSNull() }
-            let thresholds = row.string("thresholds").flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+            let thresholds = try row.thresholds.map { try JSONSerialization.jsonObject(with: JSONEncoder().encode($0)) }
             return [
-                "requestId": value(row.string("request_id")),
-                "journeyId": value(row.string("journey_id")),
-                "subject": value(row.string("subject")),
-                "decision": value(row.string("decision")),
-                "reasons": row.textArray("reasons") ?? [],
+                "requestId": row.requestId,
+                "journeyId": value(row.journeyId),
+                "subject": value(row.subject),
+                "decision": row.decision.rawValue,
+                "reasons": row.reasons,
                 "scores": [
-                    "faceConfidence": value(row.double("face_confidence")),
-                    "liveness": value(row.double("liveness_probability")),
-                    "captureLiveness": value(row.double("capture_liveness_probability")),
-                    "captureLivenessScore": value(row.double("capture_liveness_score")),
+                    "faceConfidence": value(row.scores.faceConfidence),
+                    "liveness": value(row.scores.liveness),
+                    "captureLiveness": value(row.scores.captureLiveness),
+                    "captureLivenessScore": value(row.scores.captureLivenessScore),
                 ],
                 "thresholds": value(thresholds),
-                "vendor": ["httpStatus": value(row.int("vendor_http_status")), "messageCode": value(row.string("vendor_message"))],
-                "attempts": value(row.int("attempts")),
-                "requestedAt": value(row.date("requested_at").map(Timestamp.format)),
-                "processedAt": value(row.date("processed_at").map(Timestamp.format)),
+                "vendor": ["httpStatus": value(row.vendorHTTPStatus), "messageCode": value(row.vendorMessage)],
+                "attempts": row.attempts,
+                "requestedAt": value(row.requestedAt.map(Timestamp.format)),
+                "processedAt": Timestamp.format(row.processedAt),
             ]
         }
         return Array(try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) + [10]

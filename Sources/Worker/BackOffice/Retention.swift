@@ -27,18 +27,7 @@ public enum Retention {
 
     /// One statement, so the three removals commit together.
     public static func purge(olderThan age: Duration, dryRun: Bool, on connection: PostgresConnection) throws -> Report {
-        let seconds = Double(age.components.seconds)
-        let action = dryRun ? "SELECT 1 FROM" : "DELETE FROM"
-        let returning = dryRun ? "" : "RETURNING 1"
-        let rows = try connection.query(PostgresQuery(unsafeSQL: """
-            WITH cutoff AS (SELECT now() - make_interval(secs => $1::double precision) AS t),
-            r AS (\(action) verification_requests WHERE received_at < (SELECT t FROM cutoff)
-                  AND request_id IN (SELECT request_id FROM verification_results) \(returning)),
-            c AS (\(action) vendor_calls WHERE started_at < (SELECT t FROM cutoff) \(returning)),
-            o AS (\(action) outbox WHERE sent_at IS NOT NULL AND sent_at < (SELECT t FROM cutoff) \(returning))
-            SELECT (SELECT count(*) FROM r) AS requests, (SELECT count(*) FROM c) AS calls,
-                   (SELECT count(*) FROM o) AS outbox, (SELECT t FROM cutoff) AS cutoff
-            """, binds: [seconds.postgresValue]))
+        let rows = try connection.query(BackOfficeSQL.purge(olderThanSeconds: Double(age.components.seconds), dryRun: dryRun))
         guard let row = rows.first, let requests = row.int("requests"), let calls = row.int("calls"),
               let outbox = row.int("outbox"), let cutoff = row.date("cutoff")
         else { throw PostgresError(message: "purge returned no counts") }

@@ -8,7 +8,7 @@ import ServiceLifecycle
 import Synchronization
 import Verification
 
-/// Publishes result events from the outbox table to the results topic (key = requestId)
+/// Publishes events from the outbox table, each to the topic its row names (key = requestId),
 /// and marks them sent once Kafka acknowledged them.
 ///
 /// Fast path: rows arrive from memory right after their transaction committed. Recovery
@@ -30,7 +30,6 @@ public final class OutboxRelay: ResultPublisher, Service {
 
     private let producer: KafkaProducer
     private let pool: PostgresPool
-    private let topic: String
     private let recoveryInterval: Duration
     private let markInterval: Duration
     private let fastPathGrace: Duration
@@ -41,13 +40,12 @@ public final class OutboxRelay: ResultPublisher, Service {
     private let workInput: AsyncStream<[OutboxEntry]>.Continuation
 
     public init(
-        producer: KafkaProducer, pool: PostgresPool, topic: String, recoveryInterval: Duration,
+        producer: KafkaProducer, pool: PostgresPool, recoveryInterval: Duration,
         markInterval: Duration = .milliseconds(100), fastPathGrace: Duration = .seconds(5),
         shutdownGrace: Duration = .seconds(30), logger: Logger
     ) {
         self.producer = producer
         self.pool = pool
-        self.topic = topic
         self.recoveryInterval = recoveryInterval
         self.markInterval = markInterval
         self.fastPathGrace = fastPathGrace
@@ -102,7 +100,7 @@ public final class OutboxRelay: ResultPublisher, Service {
 
     private func publish(_ entry: OutboxEntry) async {
         do {
-            _ = try await producer.send(topic: topic, key: Array(entry.requestId.utf8), value: entry.payload)
+            _ = try await producer.send(topic: entry.topic, key: Array(entry.requestId.utf8), value: entry.payload)
             state.withLock { s in
                 s.inFlight.remove(entry.id)
                 s.acknowledged.insert(entry.id)
@@ -125,10 +123,9 @@ public final class OutboxRelay: ResultPublisher, Service {
     private func markAcknowledged() async {
         let ids = state.withLock { Array($0.acknowledged) }
         guard !ids.isEmpty else { return }
-        let texts = ids.map(String.init)
         do {
             try await pool.withConnection { c in
-                try c.query("UPDATE outbox SET sent_at = now() WHERE id = ANY(\(texts)::bigint[]) AND sent_at IS NULL")
+                try c.query(OutboxSQL.markSent(ids: ids))
             }
             state.withLock { s in
                 s.acknowledged.subtract(ids)
@@ -152,7 +149,7 @@ public final class OutboxRelay: ResultPublisher, Service {
     /// `okayface_outbox_backlog`: results committed but not yet acknowledged by Kafka.
     private func measureBacklog() async {
         let count = try? await pool.withConnection { c in
-            try c.query("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").first?.int("n")
+            try c.query(OutboxSQL.backlog).first?.int("n")
         }
         if let count = count ?? nil { Gauge(label: "okayface_outbox_backlog").record(count) }
     }
@@ -179,16 +176,7 @@ public final class OutboxRelay: ResultPublisher, Service {
             do {
                 let after = afterId
                 page = try await pool.withConnection { c in
-                    try c.query("""
-                        SELECT id, request_id, payload FROM outbox
-                        WHERE sent_at IS NULL AND id > \(after)
-                          AND created_at < now() - make_interval(secs => \(graceSeconds))
-                        ORDER BY id LIMIT 500
-                        """).compactMap { row in
-                        guard let id = row.int("id"), let requestId = row.string("request_id"),
-                              let payload = row.string("payload") else { return nil }
-                        return OutboxEntry(id: Int64(id), requestId: requestId, payload: Array(payload.utf8))
-                    }
+                    OutboxSQL.entries(try c.query(OutboxSQL.unsent(afterId: after, olderThanSeconds: graceSeconds)))
                 }
             } catch {
                 logger.warning("outbox recovery scan failed", metadata: ["error": "\(error)"])
