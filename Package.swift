@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Each C library is wrapped by exactly one Swift module (see docs/style.md):
-// CRdKafka → Kafka, CCurl → HTTPClient, CLibPQ → Postgres. Everything above those
+// CRdKafka → Kafka, CCurl → WebClient, CLibPQ → Postgres. Everything above those
 // three modules is plain Swift.
 let package = Package(
     name: "okayface-worker",
@@ -28,7 +28,7 @@ let package = Package(
 
         // The only modules that call C.
         .target(name: "Kafka", dependencies: ["CRdKafka", "Blocking", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "HTTPClient", dependencies: ["CCurl", "Payload", "Blocking", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "WebClient", dependencies: ["CCurl", "Payload", "Blocking", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Postgres", dependencies: ["CLibPQ", "Digest", "Blocking", .product(name: "Logging", package: "swift-log")]),
 
         // Plain Swift.
@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Payload"),
         // SHA-256 for migration checksums and simulator scores; its own module so image checks can use it too.
         .target(name: "Digest"),
-        .target(name: "OkayFace", dependencies: ["HTTPClient", "Payload", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "OkayFace", dependencies: ["WebClient", "Payload", .product(name: "Logging", package: "swift-log")]),
         // The domain: events, decisions, reasons. Knows no vendor, no C, no metrics.
         .target(name: "Verification", dependencies: ["Payload", "Digest"]),
         // Orchestration: one request through images, vendor calls (retries, circuit breaker,
@@ -54,11 +54,11 @@ let package = Package(
         // An adapter: implements the pipeline's ImageSource port.
         .target(
             name: "ImageStore",
-            dependencies: ["Pipeline", "Verification", "Payload", "HTTPClient", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["Pipeline", "Verification", "Payload", "WebClient", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Worker",
             dependencies: [
-                "Verification", "Pipeline", "OkayFace", "ImageStore", "Kafka", "Postgres", "HTTPClient", "Payload", "Blocking",
+                "Verification", "Pipeline", "OkayFace", "ImageStore", "Kafka", "Postgres", "WebClient", "Payload", "Blocking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "HTTPClient", "Digest", "Blocking", .product(name: "Hummingbird", package: "hummingbird"),
+                "WebClient", "Digest", "Blocking", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/TestSupport"
@@ -115,23 +115,23 @@ let package = Package(
 
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Payload", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
+        .testTarget(name: "WebClientTests", dependencies: ["WebClient", "Payload", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Digest", "TestSupport"]),
         .testTarget(
             name: "OkayFaceTests",
-            dependencies: ["OkayFace", "Payload", "Simulator", "HTTPClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: ["OkayFace", "Payload", "Simulator", "WebClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Pipeline", "OkayFace", "Payload", "Digest"]),
         .testTarget(name: "PayloadTests", dependencies: ["Payload", "TestSupport"]),
         .testTarget(
             name: "ImageStoreTests",
             dependencies: [
-                "ImageStore", "Verification", "Pipeline", "Payload", "HTTPClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "ImageStore", "Verification", "Pipeline", "Payload", "WebClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "Blocking"]),
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "Pipeline", "OkayFace", "HTTPClient", "Digest",
+                "Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "Pipeline", "OkayFace", "WebClient", "Digest",
                 "TestSupport", "Blocking",
             ]),
     ],

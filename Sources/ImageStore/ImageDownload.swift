@@ -1,5 +1,5 @@
 import Pipeline
-import HTTPClient
+import WebClient
 import Payload
 import Verification
 

@@ -1,6 +1,6 @@
 import Pipeline
 import Foundation
-import HTTPClient
+import WebClient
 import Logging
 import Payload
 import Verification
@@ -57,12 +57,12 @@ public struct RemoteImageStore: Sendable {
 
     public let allowList: ImageAllowList
     public let configuration: Configuration
-    private let client: HTTPClient
+    private let client: WebClient
     private let logger: Logger
 
     /// `client` should be this store's own: its connections then were all opened through the
     /// address check.
-    public init(allowList: ImageAllowList, configuration: Configuration, client: HTTPClient, logger: Logger) {
+    public init(allowList: ImageAllowList, configuration: Configuration, client: WebClient, logger: Logger) {
         self.allowList = allowList
         self.configuration = configuration
         self.client = client
@@ -100,8 +100,8 @@ public struct RemoteImageStore: Sendable {
         case failure(ImageLoadFailure, transient: Bool)
     }
 
-    private func makeRequest(_ uri: RemoteURI, limits: ImageLimits) throws(ImageLoadFailure) -> HTTPRequest {
-        var request = HTTPRequest(
+    private func makeRequest(_ uri: RemoteURI, limits: ImageLimits) throws(ImageLoadFailure) -> WebRequest {
+        var request = WebRequest(
             url: uri.canonical, timeout: configuration.timeout, connectTimeout: configuration.connectTimeout,
             maxResponseBytes: limits.maxImageBytes, followRedirects: false, caFile: configuration.caFile,
             useProxyFromEnvironment: false)
@@ -125,8 +125,8 @@ public struct RemoteImageStore: Sendable {
         return request
     }
 
-    private func fetch(_ request: HTTPRequest, uri: RemoteURI, download: ImageDownload) async -> Outcome {
-        let response: HTTPResponse
+    private func fetch(_ request: WebRequest, uri: RemoteURI, download: ImageDownload) async -> Outcome {
+        let response: WebResponse
         do {
             response = try await client.execute(request)
         } catch {

@@ -1,4 +1,4 @@
-import HTTPClient
+import WebClient
 
 /// How `s3://bucket/key` URIs are fetched: the store's endpoint, the signing region and the
 /// credentials (`S3_ENDPOINT`, `S3_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` or

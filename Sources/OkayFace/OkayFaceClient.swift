@@ -1,17 +1,17 @@
 import Foundation
-import HTTPClient
+import WebClient
 import Logging
 import Payload
 
-/// ``OkayFaceAPI`` over ``HTTPClient``: Create JourneyID and OkayFace Plus v1.
+/// ``OkayFaceAPI`` over ``WebClient``: Create JourneyID and OkayFace Plus v1.
 public final class OkayFaceClient: OkayFaceAPI {
     private let configuration: OkayFaceConfiguration
-    private let http: HTTPClient
+    private let http: WebClient
     private let logger: Logger
     private let journeyURL: String
     private let verifyURL: String
 
-    public init(configuration: OkayFaceConfiguration, http: HTTPClient, logger: Logger) {
+    public init(configuration: OkayFaceConfiguration, http: WebClient, logger: Logger) {
         self.configuration = configuration
         self.http = http
         self.logger = logger
@@ -31,7 +31,7 @@ public final class OkayFaceClient: OkayFaceAPI {
             return .transportFailed(message: "could not encode credentials", timedOut: false)
         }
         let request = makeRequest(url: journeyURL, headers: [HTTPHeader(name: "Content-Type", value: "application/json")], body: .bytes(body))
-        let response: HTTPResponse
+        let response: WebResponse
         do {
             response = try await http.execute(request)
         } catch {
@@ -70,8 +70,8 @@ public final class OkayFaceClient: OkayFaceAPI {
         }
     }
 
-    private func makeRequest(url: String, headers: [HTTPHeader], body: HTTPRequestBody) -> HTTPRequest {
-        HTTPRequest(
+    private func makeRequest(url: String, headers: [HTTPHeader], body: WebRequestBody) -> WebRequest {
+        WebRequest(
             method: "POST",
             url: url,
             headers: headers + [HTTPHeader(name: "Accept", value: "application/json")],

@@ -1,7 +1,7 @@
 import Pipeline
 import Blocking
 import Foundation
-import HTTPClient
+import WebClient
 import ImageStore
 import Kafka
 import Logging
@@ -43,12 +43,12 @@ public struct WorkerApplication: Sendable {
         OpenFileLimit.ensure(OpenFileLimit.needed(maxInFlight: c.maxInFlight, databasePoolSize: c.databasePoolSize), logger: logger)
         // One connection per request in flight: with fewer, requests queue for a connection
         // and the wait is counted as vendor time (measured in docs/benchmarks.md).
-        let http = HTTPClient(
+        let http = WebClient(
             configuration: .init(maxConnectionsPerHost: max(64, c.maxInFlight), maxTotalConnections: max(256, c.maxInFlight + 16)),
             logger: logger)
         // The image fetches' own client: its connections were all opened through the address
         // check, and an image server cannot hold the vendor's connections.
-        let imageHTTP = HTTPClient(
+        let imageHTTP = WebClient(
             configuration: .init(maxConnectionsPerHost: max(16, c.maxInFlight), maxTotalConnections: max(64, 3 * c.maxInFlight)),
             logger: logger)
         let pool = PostgresPool(url: c.databaseURL, size: c.databasePoolSize, logger: logger)
@@ -82,7 +82,7 @@ public struct WorkerApplication: Sendable {
     }
 
     private func run(
-        producer: KafkaProducer, consumer: KafkaConsumer, pool: PostgresPool, http: HTTPClient, imageHTTP: HTTPClient,
+        producer: KafkaProducer, consumer: KafkaConsumer, pool: PostgresPool, http: WebClient, imageHTTP: WebClient,
         signals: [UnixSignal], trigger: GracefulShutdownTrigger?, onHTTPListening: @escaping @Sendable (Int) -> Void
     ) async throws {
         let c = configuration

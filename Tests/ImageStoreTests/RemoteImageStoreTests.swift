@@ -1,6 +1,6 @@
 import Pipeline
 import Foundation
-import HTTPClient
+import WebClient
 import ImageStore
 import Logging
 import Payload
@@ -17,11 +17,11 @@ func jpegBytes(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
 /// tests may use: `/files/kyc/` on both image servers, one bucket's `kyc/` folder.
 struct RemoteFixture {
     let standIns: ImageStandIns
-    let client: HTTPClient
+    let client: WebClient
     let bucket: String
     let store: RemoteImageStore
     let sources: ImageSources
-    private let storeClient: HTTPClient
+    private let storeClient: WebClient
     /// A unique folder under `/files/kyc/` for this test's files.
     let folder = "kyc/" + UUID().uuidString.lowercased().prefix(8)
 
@@ -31,7 +31,7 @@ struct RemoteFixture {
     ) async throws {
         standIns = try ImageStandIns.fromEnvironment()
         let logger = Logger(label: "remote-image-test")
-        client = HTTPClient(logger: logger)
+        client = WebClient(logger: logger)
         bucket = try await standIns.createBucket(client)
         let allowList = ImageAllowList(prefixes: [
             "\(standIns.httpBase)/files/kyc/", "\(standIns.httpsBase)/files/kyc/", "s3://\(bucket)/kyc/", "file:///nonexistent/",
@@ -42,7 +42,7 @@ struct RemoteFixture {
             s3: S3Access(
                 endpoint: standIns.s3Endpoint, region: "us-east-1", accessKeyId: standIns.s3KeyId,
                 secretAccessKey: s3Secret ?? standIns.s3Secret))
-        storeClient = HTTPClient(logger: logger)
+        storeClient = WebClient(logger: logger)
         store = RemoteImageStore(allowList: allowList, configuration: configuration, client: storeClient, logger: logger)
         sources = ImageSources(files: FileImageStore(allowList: allowList, logger: logger), remote: store)
     }

@@ -1,4 +1,4 @@
-import HTTPClient
+import WebClient
 import Logging
 import OkayFace
 import Payload
@@ -9,7 +9,7 @@ private let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array(repeating: 0x11, co
 private let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0x22, count: 40_000)
 private let sdkData: [UInt8] = Array("okaycam-bundle".utf8) + [0, 1, 2, 255]
 
-/// Runs `body` with a client for `baseURL` over a fresh HTTPClient, shut down afterwards.
+/// Runs `body` with a client for `baseURL` over a fresh WebClient, shut down afterwards.
 private func withOkayFace<T>(
     baseURL: String,
     password: String = "secret",
@@ -18,7 +18,7 @@ private func withOkayFace<T>(
 ) async throws -> T {
     var logger = Logger(label: "okayface-test")
     logger.logLevel = .critical
-    let http = HTTPClient(logger: logger)
+    let http = WebClient(logger: logger)
     defer { http.shutdown() }
     let configuration = OkayFaceConfiguration(baseURL: baseURL, username: "worker", password: password, timeout: timeout)
     return try await body(OkayFaceClient(configuration: configuration, http: http, logger: logger))

@@ -3,9 +3,6 @@ import Hummingbird
 import Synchronization
 import TestSupport
 
-// The only file of this target that imports Hummingbird: Hummingbird re-exports
-// HTTPTypes' `HTTPRequest`/`HTTPResponse`, whose names clash with HTTPClient's.
-
 /// What the fake vendor received, for assertions about the client's requests.
 final class VendorRecorder: Sendable {
     struct PlusCall: Sendable {

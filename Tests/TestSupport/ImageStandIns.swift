@@ -1,6 +1,6 @@
 import Digest
 import Foundation
-import HTTPClient
+import WebClient
 
 /// The image sources `scripts/test` starts on loopback, from the variables it exports: an
 /// S3-compatible store that checks SigV4 signatures (moto_server), and one image server over
@@ -49,20 +49,20 @@ public struct ImageStandIns: Sendable {
     }
 
     /// A fresh bucket with a unique name, created with a signed request.
-    public func createBucket(_ client: HTTPClient) async throws -> String {
+    public func createBucket(_ client: WebClient) async throws -> String {
         let bucket = "okf-" + UUID().uuidString.lowercased().prefix(18)
         try await signed(client, method: "PUT", path: "/\(bucket)", body: [])
         return bucket
     }
 
     /// Stores an object with a signed PUT (`key` without a leading slash, URI-safe).
-    public func put(_ bytes: [UInt8], bucket: String, key: String, _ client: HTTPClient) async throws {
+    public func put(_ bytes: [UInt8], bucket: String, key: String, _ client: WebClient) async throws {
         try await signed(client, method: "PUT", path: "/\(bucket)/\(key)", body: bytes)
     }
 
     /// The image server's counters for request paths ending in `name`.
-    public func stats(_ name: String, _ client: HTTPClient) async throws -> (requests: Int, bytesSent: Int) {
-        let response = try await client.execute(HTTPRequest(url: "\(httpBase)/stats/\(name)"))
+    public func stats(_ name: String, _ client: WebClient) async throws -> (requests: Int, bytesSent: Int) {
+        let response = try await client.execute(WebRequest(url: "\(httpBase)/stats/\(name)"))
         let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Int] ?? [:]
         return (object["requests"] ?? -1, object["bytesSent"] ?? -1)
     }
@@ -71,9 +71,9 @@ public struct ImageStandIns: Sendable {
         public let description: String
     }
 
-    private func signed(_ client: HTTPClient, method: String, path: String, body: [UInt8]) async throws {
+    private func signed(_ client: WebClient, method: String, path: String, body: [UInt8]) async throws {
         let hash = SHA256.hex(body)
-        let response = try await client.execute(HTTPRequest(
+        let response = try await client.execute(WebRequest(
             method: method, url: s3Endpoint + path,
             headers: [
                 HTTPHeader(name: "x-amz-content-sha256", value: hash),

@@ -1,6 +1,6 @@
 import Digest
 import Foundation
-import HTTPClient
+import WebClient
 import Logging
 import TestSupport
 import Testing
@@ -12,7 +12,7 @@ import Worker
 struct RemoteImageTests {
     @Test func imagesFromS3AndHTTPSAreDecidedAndHostileOnesRefused() async throws {
         let standIns = try ImageStandIns.fromEnvironment()
-        let client = HTTPClient(logger: Logger(label: "remote-image-test"))
+        let client = WebClient(logger: Logger(label: "remote-image-test"))
         defer { client.shutdown() }
         let stack = try await TestStack()
         let bucket = try await standIns.createBucket(client)

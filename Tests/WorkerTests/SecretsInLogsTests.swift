@@ -1,6 +1,6 @@
 import DevTools
 import Foundation
-import HTTPClient
+import WebClient
 import Logging
 import TestSupport
 import Testing
@@ -12,7 +12,7 @@ import Testing
 struct SecretsInLogsTests {
     @Test func noSecretReachesTheLogEvenAtTraceLevel() async throws {
         let standIns = try ImageStandIns.fromEnvironment()
-        let client = HTTPClient(logger: Logger(label: "secrets-test"))
+        let client = WebClient(logger: Logger(label: "secrets-test"))
         defer { client.shutdown() }
         let stack = try await TestStack()
         let bucket = try await standIns.createBucket(client)

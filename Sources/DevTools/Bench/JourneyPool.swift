@@ -1,4 +1,4 @@
-import HTTPClient
+import WebClient
 import Logging
 import OkayFace
 
@@ -7,7 +7,7 @@ import OkayFace
 enum JourneyPool {
     /// Creates `count` journeys at `vendorURL` as `demo`, a few at a time.
     static func create(count: Int, vendorURL: String, logger: Logger) async throws -> [String] {
-        let http = HTTPClient(logger: logger)
+        let http = WebClient(logger: logger)
         defer { http.shutdown() }
         let client = OkayFaceClient(
             configuration: OkayFaceConfiguration(baseURL: vendorURL, username: "demo", password: "demo-password"),

@@ -1,5 +1,5 @@
 /// A complete HTTP answer of any status; the client never turns a status into an error.
-public struct HTTPResponse: Sendable {
+public struct WebResponse: Sendable {
     public var status: Int
     /// Headers of the final response (after redirects), in the order received.
     public var headers: [HTTPHeader]

@@ -1,15 +1,15 @@
-import HTTPClient
+import WebClient
 import TestSupport
 import Testing
 
-@Suite("HTTPClient failures", .offCooperativePool)
-struct HTTPClientFailureTests {
+@Suite("WebClient failures", .offCooperativePool)
+struct WebClientFailureTests {
     @Test func totalTimeoutFailsWithTimedOut() async throws {
         try await TestServer.with { base, _ in
             try await withClient { client in
                 // The server would answer after 2 s; the 300 ms total timeout must win. (No bound
                 // on elapsed time: on a loaded machine the timing says nothing.)
-                let error = await executeError(client, HTTPRequest(url: "\(base)/hang?ms=2000", timeout: .milliseconds(300)))
+                let error = await executeError(client, WebRequest(url: "\(base)/hang?ms=2000", timeout: .milliseconds(300)))
                 #expect(error == .timedOut)
             }
         }
@@ -18,7 +18,7 @@ struct HTTPClientFailureTests {
     @Test func refusedConnectionFailsWithConnectFailed() async throws {
         try await withClient { client in
             // Nothing listens on port 1 of the loopback interface.
-            let error = await executeError(client, HTTPRequest(url: "http://127.0.0.1:1/"))
+            let error = await executeError(client, WebRequest(url: "http://127.0.0.1:1/"))
             guard case .connectFailed(let message) = error else {
                 Issue.record("expected connectFailed, got \(String(describing: error))")
                 return
@@ -32,10 +32,10 @@ struct HTTPClientFailureTests {
         try await TestServer.with { base, _ in
             try await withClient { client in
                 let url = "\(base)/big?bytes=200000" + (chunked ? "&chunked=1" : "")
-                let error = await executeError(client, HTTPRequest(url: url, maxResponseBytes: 1000))
+                let error = await executeError(client, WebRequest(url: url, maxResponseBytes: 1000))
                 #expect(error == .responseTooLarge)
                 // The handle is recycled cleanly: the next request on the client works.
-                let next = try await client.execute(HTTPRequest(url: "\(base)/hello"))
+                let next = try await client.execute(WebRequest(url: "\(base)/hello"))
                 #expect(next.status == 200)
             }
         }
@@ -46,7 +46,7 @@ struct HTTPClientFailureTests {
             try await withClient { client in
                 // The server would hang for 20 s; `.cancelled` (not a response) shows the transfer
                 // was removed when the task was cancelled.
-                let task = Task { await executeError(client, HTTPRequest(url: "\(base)/hang?ms=20000")) }
+                let task = Task { await executeError(client, WebRequest(url: "\(base)/hang?ms=20000")) }
                 #expect(await eventually { observations.snapshot.hangsStarted == 1 })
                 let cancelledAt = ContinuousClock.now
                 task.cancel()
@@ -60,7 +60,7 @@ struct HTTPClientFailureTests {
         try await withClient { client in
             let task = Task {
                 withUnsafeCurrentTask { $0?.cancel() }
-                return await executeError(client, HTTPRequest(url: "http://127.0.0.1:1/"))
+                return await executeError(client, WebRequest(url: "http://127.0.0.1:1/"))
             }
             #expect(await task.value == .cancelled)
         }
@@ -70,14 +70,14 @@ struct HTTPClientFailureTests {
         try await TestServer.with { base, observations in
             try await withClient { client in
                 let tasks = (0..<3).map { _ in
-                    Task { await executeError(client, HTTPRequest(url: "\(base)/hang?ms=2000")) }
+                    Task { await executeError(client, WebRequest(url: "\(base)/hang?ms=2000")) }
                 }
                 #expect(await eventually { observations.snapshot.hangsStarted == 3 })
                 client.shutdown()
                 for task in tasks {
                     #expect(await task.value == .shutDown)
                 }
-                #expect(await executeError(client, HTTPRequest(url: "\(base)/hello")) == .shutDown)
+                #expect(await executeError(client, WebRequest(url: "\(base)/hello")) == .shutDown)
                 client.shutdown()
             }
         }
@@ -85,7 +85,7 @@ struct HTTPClientFailureTests {
 
     @Test func headerWithLineBreakIsRefused() async throws {
         try await withClient { client in
-            let request = HTTPRequest(url: "http://127.0.0.1:1/", headers: [HTTPHeader(name: "X-Evil", value: "a\r\nInjected: 1")])
+            let request = WebRequest(url: "http://127.0.0.1:1/", headers: [HTTPHeader(name: "X-Evil", value: "a\r\nInjected: 1")])
             guard case .transport = await executeError(client, request) else {
                 Issue.record("expected a transport error")
                 return

@@ -1,4 +1,4 @@
-import HTTPClient
+import WebClient
 import Synchronization
 import TestSupport
 import Testing
@@ -21,20 +21,20 @@ final class CollectingStream: HTTPBodyStream {
     var bytes: [UInt8] { received.withLock { $0 } }
 }
 
-@Suite("HTTPClient body streams and address checks", .offCooperativePool)
-struct HTTPClientStreamingTests {
+@Suite("WebClient body streams and address checks", .offCooperativePool)
+struct WebClientStreamingTests {
     @Test func aSuccessfulBodyGoesToTheStreamAnErrorBodyToTheResponse() async throws {
         try await TestServer.with { base, _ in
             try await withClient { client in
                 let body = Array(repeating: UInt8(ascii: "x"), count: 200_000)
                 let stream = CollectingStream()
-                let ok = try await client.execute(HTTPRequest(method: "POST", url: base + "/echo", body: .bytes(body), bodyStream: stream))
+                let ok = try await client.execute(WebRequest(method: "POST", url: base + "/echo", body: .bytes(body), bodyStream: stream))
                 #expect(ok.status == 200)
                 #expect(ok.body.isEmpty)
                 #expect(stream.bytes == body)
 
                 let other = CollectingStream()
-                let teapot = try await client.execute(HTTPRequest(url: base + "/teapot", bodyStream: other))
+                let teapot = try await client.execute(WebRequest(url: base + "/teapot", bodyStream: other))
                 #expect(teapot.status == 418)
                 #expect(String(decoding: teapot.body, as: UTF8.self) == "short and stout")
                 #expect(other.bytes.isEmpty)
@@ -45,7 +45,7 @@ struct HTTPClientStreamingTests {
     @Test func aStreamThatRefusesStopsTheTransfer() async throws {
         try await TestServer.with { base, _ in
             try await withClient { client in
-                let request = HTTPRequest(
+                let request = WebRequest(
                     method: "POST", url: base + "/echo", body: .bytes(Array(repeating: 1, count: 500_000)),
                     bodyStream: CollectingStream(limit: 1000))
                 #expect(await executeError(client, request) == .stoppedByReceiver)
@@ -57,7 +57,7 @@ struct HTTPClientStreamingTests {
         try await TestServer.with { base, _ in
             try await withClient { client in
                 let seen = Mutex<[[UInt8]]>([])
-                let allowed = HTTPRequest(url: base + "/hello", addressCheck: { bytes in
+                let allowed = WebRequest(url: base + "/hello", addressCheck: { bytes in
                     seen.withLock { $0.append(bytes) }
                     return nil
                 })
@@ -69,7 +69,7 @@ struct HTTPClientStreamingTests {
             // A fresh client: the other one would reuse its open connection, and the check is
             // asked only when a connection is opened.
             try await withClient { client in
-                let refused = HTTPRequest(url: base + "/hello", addressCheck: { _ in "not this one" })
+                let refused = WebRequest(url: base + "/hello", addressCheck: { _ in "not this one" })
                 #expect(await executeError(client, refused) == .addressRefused("not this one"))
             }
         }

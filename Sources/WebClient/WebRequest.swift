@@ -1,26 +1,26 @@
 /// What a request sends after its headers.
-public enum HTTPRequestBody: Sendable {
+public enum WebRequestBody: Sendable {
     case empty
     case bytes([UInt8])
     /// Encoded by libcurl (`curl_mime_*`), which also sets the boundary and Content-Type.
     case multipart([MultipartFormPart])
 }
 
-/// One HTTP request for ``HTTPClient/execute(_:)``, with its own limits.
-public struct HTTPRequest: Sendable {
+/// One HTTP request for ``WebClient/execute(_:)``, with its own limits.
+public struct WebRequest: Sendable {
     public var method: String
     public var url: String
     public var headers: [HTTPHeader]
-    public var body: HTTPRequestBody
+    public var body: WebRequestBody
     /// Whole transfer, from queueing to the last body byte.
     public var timeout: Duration
     /// Until the TCP (and TLS) connection is up.
     public var connectTimeout: Duration
-    /// The transfer fails with ``HTTPClientError/responseTooLarge`` as soon as more body
+    /// The transfer fails with ``WebClientError/responseTooLarge`` as soon as more body
     /// bytes than this arrive (checked while streaming, not after buffering everything).
     public var maxResponseBytes: Int?
     public var followRedirects: Bool
-    /// Where a 2xx body goes; nil: into ``HTTPResponse/body``.
+    /// Where a 2xx body goes; nil: into ``WebResponse/body``.
     public var bodyStream: (any HTTPBodyStream)?
     /// Signs the request for AWS (S3) with libcurl's SigV4.
     public var awsSigV4: AWSSigV4?
@@ -32,7 +32,7 @@ public struct HTTPRequest: Sendable {
     public var useProxyFromEnvironment: Bool
     /// Asked before each connection with the address libcurl is about to connect to (4 or
     /// 16 bytes, network order); a non-nil answer refuses that address, and a transfer left
-    /// with no address fails with ``HTTPClientError/addressRefused(_:)``. Runs on the loop
+    /// with no address fails with ``WebClientError/addressRefused(_:)``. Runs on the loop
     /// thread: keep it quick. The check sees exactly the address that is connected, so a
     /// name cannot resolve to one address for the check and another for the connection. It
     /// is asked when a connection is opened: a kept-alive connection to the same host and port
@@ -43,7 +43,7 @@ public struct HTTPRequest: Sendable {
         method: String = "GET",
         url: String,
         headers: [HTTPHeader] = [],
-        body: HTTPRequestBody = .empty,
+        body: WebRequestBody = .empty,
         timeout: Duration = .seconds(30),
         connectTimeout: Duration = .seconds(10),
         maxResponseBytes: Int? = nil,

@@ -1,5 +1,5 @@
 /// One HTTP header field as sent or received; names compare case-insensitively only
-/// where the API says so (``HTTPResponse/header(_:)``), because order and spelling are kept.
+/// where the API says so (``WebResponse/header(_:)``), because order and spelling are kept.
 public struct HTTPHeader: Sendable, Equatable {
     public var name: String
     public var value: String

@@ -1,18 +1,18 @@
-import HTTPClient
+import WebClient
 import TestSupport
 import Testing
 
-@Suite("HTTPClient cancellation under load", .offCooperativePool)
-struct HTTPClientCancellationStressTests {
+@Suite("WebClient cancellation under load", .offCooperativePool)
+struct WebClientCancellationStressTests {
     /// Cancels half of many in-flight transfers at assorted moments: every task must end
     /// (no lost continuation) with either a response or `.cancelled`, and the client
     /// must keep working after handles were recycled mid-flight.
     @Test func randomCancellationsNeverLoseOrMixUpTransfers() async throws {
         try await TestServer.with { base, _ in
             try await withClient(.init(maxConnectionsPerHost: 16, maxTotalConnections: 32)) { client in
-                let outcomes = await withTaskGroup(of: (Int, HTTPClientError?).self) { group in
+                let outcomes = await withTaskGroup(of: (Int, WebClientError?).self) { group in
                     for index in 0..<300 {
-                        let task = Task { await executeError(client, HTTPRequest(url: "\(base)/slow?ms=\(index % 7 * 10)")) }
+                        let task = Task { await executeError(client, WebRequest(url: "\(base)/slow?ms=\(index % 7 * 10)")) }
                         group.addTask {
                             if index.isMultiple(of: 2) {
                                 try? await Task.sleep(for: .milliseconds(index % 50))
@@ -21,7 +21,7 @@ struct HTTPClientCancellationStressTests {
                             return (index, await task.value)
                         }
                     }
-                    return await group.reduce(into: [(Int, HTTPClientError?)]()) { $0.append($1) }
+                    return await group.reduce(into: [(Int, WebClientError?)]()) { $0.append($1) }
                 }
                 #expect(outcomes.count == 300)
                 for (index, error) in outcomes {
@@ -31,7 +31,7 @@ struct HTTPClientCancellationStressTests {
                         #expect(error == nil, "request \(index): \(String(describing: error))")
                     }
                 }
-                let after = try await client.execute(HTTPRequest(url: "\(base)/hello"))
+                let after = try await client.execute(WebRequest(url: "\(base)/hello"))
                 #expect(after.body == Array("hello".utf8))
             }
         }

@@ -1,15 +1,15 @@
-import HTTPClient
+import WebClient
 import TestSupport
 import Testing
 
-@Suite("HTTPClient concurrency", .offCooperativePool)
-struct HTTPClientConcurrencyTests {
+@Suite("WebClient concurrency", .offCooperativePool)
+struct WebClientConcurrencyTests {
     @Test func manyRequestsRunAtOnceWithinTheHostLimit() async throws {
         try await TestServer.with { base, observations in
             try await withClient(.init(maxConnectionsPerHost: 50, maxTotalConnections: 100)) { client in
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<200 {
-                        group.addTask { try await client.execute(HTTPRequest(url: "\(base)/slow?ms=100")).status }
+                        group.addTask { try await client.execute(WebRequest(url: "\(base)/slow?ms=100")).status }
                     }
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }

@@ -1,6 +1,6 @@
-/// Why ``HTTPClient/execute(_:)`` produced no response. An HTTP error status is not an
+/// Why ``WebClient/execute(_:)`` produced no response. An HTTP error status is not an
 /// error here: it is a response.
-public enum HTTPClientError: Error, Sendable, CustomStringConvertible, Equatable {
+public enum WebClientError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The request's `timeout` (or its `connectTimeout`) elapsed.
     case timedOut
     /// No connection could be made (refused, unreachable, name not resolved).

@@ -1,14 +1,14 @@
-import HTTPClient
+import WebClient
 import Logging
 
 /// Runs `body` with a fresh client and always shuts it down.
 func withClient<T>(
-    _ configuration: HTTPClient.Configuration = .init(),
-    _ body: (HTTPClient) async throws -> T
+    _ configuration: WebClient.Configuration = .init(),
+    _ body: (WebClient) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "http-client-test")
     logger.logLevel = .warning
-    let client = HTTPClient(configuration: configuration, logger: logger)
+    let client = WebClient(configuration: configuration, logger: logger)
     defer { client.shutdown() }
     return try await body(client)
 }
@@ -24,7 +24,7 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async 
 }
 
 /// The error `execute` threw, or nil when it returned a response.
-func executeError(_ client: HTTPClient, _ request: HTTPRequest) async -> HTTPClientError? {
+func executeError(_ client: WebClient, _ request: WebRequest) async -> WebClientError? {
     do {
         _ = try await client.execute(request)
         return nil

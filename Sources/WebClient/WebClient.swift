@@ -6,7 +6,7 @@ import Logging
 /// dedicated thread, with connections reused across requests.
 ///
 /// Call ``shutdown()`` when done; it is also called on deinit.
-public final class HTTPClient: Sendable {
+public final class WebClient: Sendable {
     /// Connection limits of the shared pool; transfers beyond them wait in libcurl's queue
     /// (and their `timeout` keeps running while they wait).
     public struct Configuration: Sendable {
@@ -42,7 +42,7 @@ public final class HTTPClient: Sendable {
 
     /// Performs one request. Any HTTP status is a response; only the absence of a
     /// complete response is an error. Cancelling the calling task removes the transfer.
-    public func execute(_ request: HTTPRequest) async throws(HTTPClientError) -> HTTPResponse {
+    public func execute(_ request: WebRequest) async throws(WebClientError) -> WebResponse {
         if Task.isCancelled { throw .cancelled }
         guard let easy = pool.take() else {
             throw .transport(code: Int32(CURLE_OUT_OF_MEMORY.rawValue), message: "curl_easy_init failed")
@@ -66,9 +66,9 @@ public final class HTTPClient: Sendable {
         return try result.get()
     }
 
-    /// Fails pending transfers with ``HTTPClientError/shutDown`` and joins the loop
+    /// Fails pending transfers with ``WebClientError/shutDown`` and joins the loop
     /// thread (briefly blocking the caller). Idempotent.
     public func shutdown() {
-        BlockingCall.around("HTTPClient.shutdown (joins the curl thread)") { loop.shutdown() }
+        BlockingCall.around("WebClient.shutdown (joins the curl thread)") { loop.shutdown() }
     }
 }

@@ -1,13 +1,13 @@
-import HTTPClient
+import WebClient
 import TestSupport
 import Testing
 
-@Suite("HTTPClient round trips against a loopback server", .offCooperativePool)
-struct HTTPClientRoundTripTests {
+@Suite("WebClient round trips against a loopback server", .offCooperativePool)
+struct WebClientRoundTripTests {
     @Test func getReturnsStatusHeadersAndBody() async throws {
         try await TestServer.with { base, _ in
             try await withClient { client in
-                let response = try await client.execute(HTTPRequest(url: "\(base)/hello"))
+                let response = try await client.execute(WebRequest(url: "\(base)/hello"))
                 #expect(response.status == 200)
                 #expect(response.body == Array("hello".utf8))
                 #expect(response.header("CONTENT-TYPE")?.hasPrefix("text/plain") == true)
@@ -19,7 +19,7 @@ struct HTTPClientRoundTripTests {
     @Test func errorStatusIsAResponseNotAnError() async throws {
         try await TestServer.with { base, _ in
             try await withClient { client in
-                let response = try await client.execute(HTTPRequest(url: "\(base)/teapot"))
+                let response = try await client.execute(WebRequest(url: "\(base)/teapot"))
                 #expect(response.status == 418)
                 #expect(response.body == Array("short and stout".utf8))
             }
@@ -32,12 +32,12 @@ struct HTTPClientRoundTripTests {
                 let payload = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
                 for method in ["POST", "PUT", "PATCH"] {
                     let response = try await client.execute(
-                        HTTPRequest(method: method, url: "\(base)/echo", body: .bytes(payload))
+                        WebRequest(method: method, url: "\(base)/echo", body: .bytes(payload))
                     )
                     #expect(response.status == 200)
                     #expect(response.body == payload, "\(method)")
                 }
-                let empty = try await client.execute(HTTPRequest(method: "POST", url: "\(base)/echo"))
+                let empty = try await client.execute(WebRequest(method: "POST", url: "\(base)/echo"))
                 #expect(empty.status == 200)
                 #expect(empty.body.isEmpty)
             }
@@ -48,7 +48,7 @@ struct HTTPClientRoundTripTests {
     func methodIsSentAsGiven(method: String) async throws {
         try await TestServer.with { base, _ in
             try await withClient { client in
-                let response = try await client.execute(HTTPRequest(method: method, url: "\(base)/method"))
+                let response = try await client.execute(WebRequest(method: method, url: "\(base)/method"))
                 #expect(String(decoding: response.body, as: UTF8.self) == method)
             }
         }
@@ -57,7 +57,7 @@ struct HTTPClientRoundTripTests {
     @Test func requestHeadersArriveAndExpectIsSuppressed() async throws {
         try await TestServer.with { base, _ in
             try await withClient { client in
-                let request = HTTPRequest(
+                let request = WebRequest(
                     method: "POST",
                     url: "\(base)/describe",
                     headers: [HTTPHeader(name: "X-Test", value: "abc 123"), HTTPHeader(name: "Content-Type", value: "application/json")],
@@ -81,7 +81,7 @@ struct HTTPClientRoundTripTests {
                     MultipartFormPart(name: "imageBest", filename: "best.jpg", contentType: "image/jpeg", data: binary),
                     MultipartFormPart(name: "empty", filename: "empty.bin", contentType: "application/octet-stream", data: []),
                 ]
-                let response = try await client.execute(HTTPRequest(method: "POST", url: "\(base)/echo", body: .multipart(parts)))
+                let response = try await client.execute(WebRequest(method: "POST", url: "\(base)/echo", body: .multipart(parts)))
                 #expect(response.status == 200)
                 // The body starts with "--<boundary>\r\n".
                 let firstLine = try #require(response.body.firstRange(of: [13, 10]))
@@ -98,9 +98,9 @@ struct HTTPClientRoundTripTests {
     @Test func redirectsAreFollowedOnlyWhenAsked() async throws {
         try await TestServer.with { base, _ in
             try await withClient { client in
-                let notFollowed = try await client.execute(HTTPRequest(url: "\(base)/redirect"))
+                let notFollowed = try await client.execute(WebRequest(url: "\(base)/redirect"))
                 #expect(notFollowed.status == 302)
-                let followed = try await client.execute(HTTPRequest(url: "\(base)/redirect", followRedirects: true))
+                let followed = try await client.execute(WebRequest(url: "\(base)/redirect", followRedirects: true))
                 #expect(followed.status == 200)
                 #expect(followed.body == Array("hello".utf8))
             }
@@ -112,7 +112,7 @@ struct HTTPClientRoundTripTests {
             try await withClient { client in
                 var ports: Set<String> = []
                 for _ in 0..<5 {
-                    let response = try await client.execute(HTTPRequest(url: "\(base)/peer"))
+                    let response = try await client.execute(WebRequest(url: "\(base)/peer"))
                     ports.insert(String(decoding: response.body, as: UTF8.self))
                 }
                 #expect(ports.count == 1)
@@ -123,7 +123,7 @@ struct HTTPClientRoundTripTests {
     @Test func responseAtExactlyTheLimitIsAccepted() async throws {
         try await TestServer.with { base, _ in
             try await withClient { client in
-                let response = try await client.execute(HTTPRequest(url: "\(base)/big?bytes=1000&chunked=1", maxResponseBytes: 1000))
+                let response = try await client.execute(WebRequest(url: "\(base)/big?bytes=1000&chunked=1", maxResponseBytes: 1000))
                 #expect(response.body.count == 1000)
             }
         }

@@ -137,7 +137,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         active[transfer.easy.handle] = transfer
     }
 
-    private func remove(_ transfer: CurlTransfer, with result: Result<HTTPResponse, HTTPClientError>) {
+    private func remove(_ transfer: CurlTransfer, with result: Result<WebResponse, WebClientError>) {
         // A finished transfer is no longer active (its result stands), and its recycled
         // easy handle may already carry a newer transfer: match by identity.
         guard let current = active[transfer.easy.handle], current === transfer else { return }
@@ -182,7 +182,7 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// Ends a transfer that is out of the multi handle: its C objects and file readers go
     /// first, so a caller that resumes sees its files already released, then the caller, then
     /// the handle back to the pool.
-    private func complete(_ transfer: CurlTransfer, _ result: Result<HTTPResponse, HTTPClientError>) {
+    private func complete(_ transfer: CurlTransfer, _ result: Result<WebResponse, WebClientError>) {
         transfer.releaseCObjects()
         transfer.finish(result)
         pool.giveBack(transfer.easy)

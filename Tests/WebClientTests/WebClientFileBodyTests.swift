@@ -1,21 +1,21 @@
-import HTTPClient
+import WebClient
 import Payload
 import TestSupport
 import Testing
 
 /// The parts `/echo` sent back, parsed with the boundary from the body's first line.
-private func echoedParts(_ response: HTTPResponse) throws -> [MultipartBody.Part] {
+private func echoedParts(_ response: WebResponse) throws -> [MultipartBody.Part] {
     let firstLine = try #require(response.body.firstRange(of: [13, 10]))
     let boundary = String(decoding: response.body[2..<firstLine.lowerBound], as: UTF8.self)
     return MultipartBody.parse(response.body, boundary: boundary)
 }
 
-private func multipartPost(_ url: String, _ parts: [MultipartFormPart], followRedirects: Bool = false) -> HTTPRequest {
-    HTTPRequest(method: "POST", url: url, body: .multipart(parts), followRedirects: followRedirects)
+private func multipartPost(_ url: String, _ parts: [MultipartFormPart], followRedirects: Bool = false) -> WebRequest {
+    WebRequest(method: "POST", url: url, body: .multipart(parts), followRedirects: followRedirects)
 }
 
-@Suite("HTTPClient multipart parts read from files", .offCooperativePool)
-struct HTTPClientFileBodyTests {
+@Suite("WebClient multipart parts read from files", .offCooperativePool)
+struct WebClientFileBodyTests {
     @Test func filePartArrivesExactlyNextToInMemoryParts() async throws {
         try await withScratchFolder { folder in
             // Several upload buffers' worth, and not a multiple of any buffer size.
@@ -118,7 +118,7 @@ struct HTTPClientFileBodyTests {
                     }
                     #expect(message.contains("imageBest"))
                     // The client still works afterwards.
-                    let after = try await client.execute(HTTPRequest(url: "\(base)/hello"))
+                    let after = try await client.execute(WebRequest(url: "\(base)/hello"))
                     #expect(after.body == Array("hello".utf8))
                 }
             }
@@ -136,10 +136,10 @@ struct HTTPClientFileBodyTests {
                 try await withClient { client in
                     // Each request is built where it is used: a request held in a local would
                     // keep its file open by itself.
-                    func post(_ path: String, timeout: Duration = .seconds(30)) throws -> HTTPRequest {
+                    func post(_ path: String, timeout: Duration = .seconds(30)) throws -> WebRequest {
                         let file = try ReadOnlyFile(path: filePath)
                         let parts = [MultipartFormPart(name: "imageBest", filename: "best.jpg", body: .file(file))]
-                        return HTTPRequest(method: "POST", url: base + path, body: .multipart(parts), timeout: timeout)
+                        return WebRequest(method: "POST", url: base + path, body: .multipart(parts), timeout: timeout)
                     }
                     _ = try await client.execute(try post("/echo"))
                     #expect(openDescriptorCount(for: filePath) == 0, "after a response")
@@ -148,7 +148,7 @@ struct HTTPClientFileBodyTests {
                     #expect(openDescriptorCount(for: filePath) == 0, "after a timeout")
 
                     let hangsBefore = observations.snapshot.hangsStarted
-                    let task = Task { () async -> HTTPClientError? in
+                    let task = Task { () async -> WebClientError? in
                         guard let request = try? post("/hang?ms=20000") else { return nil }
                         return await executeError(client, request)
                     }

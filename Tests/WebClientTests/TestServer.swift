@@ -2,9 +2,6 @@ import Hummingbird
 import Synchronization
 import TestSupport
 
-// The only file of this target that imports Hummingbird: Hummingbird re-exports
-// HTTPTypes' `HTTPRequest`/`HTTPResponse`, whose names clash with the client's.
-
 /// What the test server's routes observed, for assertions about the client.
 final class ServerObservations: Sendable {
     struct Snapshot: Sendable {
