@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "OkayFaceTests",
             dependencies: ["OkayFace", "Payload", "Simulator", "WebClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Pipeline", "OkayFace", "Payload", "Digest"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Pipeline", "OkayFace", "Payload", "Digest", "TestSupport"]),
         .testTarget(name: "PayloadTests", dependencies: ["Payload", "TestSupport"]),
         .testTarget(
             name: "ImageStoreTests",

@@ -1,3 +1,4 @@
+import Blocking
 /// The lifecycle of a `KafkaConsumer`: methods decide, the consumer carries out the returned action.
 struct ConsumerStateMachine: ~Copyable {
     private enum State {
@@ -5,9 +6,9 @@ struct ConsumerStateMachine: ~Copyable {
         case initialized
         /// The poll thread runs. `pollThreadID` is filled in by the thread itself before it calls
         /// the handler, so a `close()` made from the handler can recognise its own thread.
-        case running(thread: PollThread?, pollThreadID: UInt?)
+        case running(thread: JoinableThread?, pollThreadID: UInt?)
         /// `close()` was called from the handler; the poll thread shuts down when its loop ends.
-        case closingOnPollThread(PollThread)
+        case closingOnPollThread(JoinableThread)
         /// `close()` has been called; shutdown is under way on some thread.
         case closing
         case closed
@@ -30,7 +31,7 @@ struct ConsumerStateMachine: ~Copyable {
         }
     }
 
-    mutating func pollThreadStarted(_ thread: PollThread) {
+    mutating func pollThreadStarted(_ thread: JoinableThread) {
         if case .running(nil, let id) = state { state = .running(thread: thread, pollThreadID: id) }
     }
 
@@ -42,7 +43,7 @@ struct ConsumerStateMachine: ~Copyable {
         /// Nothing polls: shut down on the caller's thread.
         case shutDownHere
         /// Stop the poll thread, join it, then shut down on the caller's thread.
-        case stopJoinAndShutDown(PollThread)
+        case stopJoinAndShutDown(JoinableThread)
         /// `close()` came from the handler on the poll thread: it shuts down itself once the
         /// handler returns, since a thread cannot join itself.
         case stopAndLetPollThreadShutDown
@@ -73,7 +74,7 @@ struct ConsumerStateMachine: ~Copyable {
 
     /// Called by the poll thread when its loop ends; returns the thread when the shutdown is its
     /// job (so it can detach itself), `nil` when the thread that stopped it will join and shut down.
-    mutating func pollLoopEnded() -> PollThread? {
+    mutating func pollLoopEnded() -> JoinableThread? {
         guard case .closingOnPollThread(let thread) = state else { return nil }
         state = .closing
         return thread

@@ -82,7 +82,7 @@ public final class KafkaConsumer: Sendable {
             case .startPolling:
                 client.context.eventHandler.withLock { $0 = .init(handler) }
                 // Created under the lock so a concurrent close() always finds the thread to join.
-                let thread = PollThread(name: "rdk-consumer") { self.pollLoop() }
+                let thread = JoinableThread(name: "rdk-consumer") { self.pollLoop() }
                 machine.pollThreadStarted(thread)
             }
         }
@@ -210,7 +210,7 @@ public final class KafkaConsumer: Sendable {
     /// Blocks for the commit and LeaveGroup round trips, so call it from a thread that may block.
     /// Called from the handler it only requests this; the poll thread does it after the handler returns.
     public func close() {
-        let action = state.withLock { $0.close(callerThreadID: PollThread.currentID) }
+        let action = state.withLock { $0.close(callerThreadID: JoinableThread.currentID) }
         switch action {
         case .none:
             return
@@ -228,7 +228,7 @@ public final class KafkaConsumer: Sendable {
     }
 
     private func pollLoop() {
-        let myID = PollThread.currentID
+        let myID = JoinableThread.currentID
         state.withLock { $0.pollThreadRunning(id: myID) }
         let handle = client.handle  // the handle outlives this loop: shutDown runs after it ends
         while !stop.isRequested {

@@ -12,7 +12,7 @@ public final class KafkaProducer: Sendable {
     private let client: RDKafkaClient
     private let logger: Logger
     private let stop = StopSignal()
-    private let pollThread: PollThread
+    private let pollThread: JoinableThread
     private let closeStarted = Atomic<Bool>(false)
 
     /// Defaults unless given: enable.idempotence=true, acks=all, linger.ms=5. Runs its own thread calling rd_kafka_poll for delivery reports.
@@ -32,7 +32,7 @@ public final class KafkaProducer: Sendable {
         self.logger = logger
         // The loop holds the client and the signal, not `self`, so dropping the producer still closes it.
         let stop = self.stop
-        pollThread = PollThread(name: "rdk-producer") {
+        pollThread = JoinableThread(name: "rdk-producer") {
             while !stop.isRequested { rd_kafka_poll(client.handle, 100) }
         }
     }

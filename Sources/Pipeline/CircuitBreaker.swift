@@ -1,7 +1,7 @@
 import Verification
 import Synchronization
 
-/// Stops hammering a vendor that keeps failing (issue 3, promise 7).
+/// Stops hammering a vendor that keeps failing (README, Delivery guarantees).
 ///
 /// Closed: calls go out. After `failureThreshold` transient failures in a row it opens: no
 /// call goes out for `openDuration`; then one probe call is let through (half-open). A good
@@ -38,7 +38,8 @@ public final class CircuitBreaker: Sendable {
     private struct State {
         var phase = Phase.closed
         var consecutiveFailures = 0
-        var reopenAt = ContinuousClock.now
+        /// When an open circuit lets a probe through, as time on `clock` since the breaker began.
+        var reopenAt = Duration.zero
         var currentOpenDuration: Duration
         /// Bumped whenever the circuit opens, so late answers of calls let out earlier
         /// cannot close or re-open it.
@@ -50,12 +51,18 @@ public final class CircuitBreaker: Sendable {
     }
 
     private let configuration: Configuration
+    private let clock: ElapsedClock
     private let state: Mutex<State>
     /// Called with each phase change (for logs and metrics).
     private let onChange: @Sendable (Phase) -> Void
 
-    public init(configuration: Configuration = .init(), onChange: @escaping @Sendable (Phase) -> Void = { _ in }) {
+    /// - Parameter clock: time for the pauses; tests pass one they move by hand.
+    public init(
+        configuration: Configuration = .init(), clock: some Clock<Duration> & Sendable = ContinuousClock(),
+        onChange: @escaping @Sendable (Phase) -> Void = { _ in }
+    ) {
         self.configuration = configuration
+        self.clock = ElapsedClock(clock)
         self.state = Mutex(State(currentOpenDuration: configuration.openDuration))
         self.onChange = onChange
     }
@@ -87,7 +94,7 @@ public final class CircuitBreaker: Sendable {
         state.withLock { s in
             switch s.phase {
             case .closed: false
-            case .open: ContinuousClock.now < s.reopenAt
+            case .open: clock.elapsed() < s.reopenAt
             case .halfOpen: s.probeOut
             }
         }
@@ -97,7 +104,7 @@ public final class CircuitBreaker: Sendable {
     public func acquire() async throws -> Permit {
         while true {
             let decision: (Permit?, Duration, Phase?) = state.withLock { s in
-                let now = ContinuousClock.now
+                let now = clock.elapsed()
                 switch s.phase {
                 case .closed:
                     return (Permit(isProbe: false, generation: s.generation), .zero, nil)
@@ -113,7 +120,7 @@ public final class CircuitBreaker: Sendable {
             }
             if let phase = decision.2 { onChange(phase) }
             if let permit = decision.0 { return permit }
-            try await Task.sleep(for: min(decision.1, .milliseconds(250)))
+            try await clock.sleep(min(decision.1, .milliseconds(250)))
         }
     }
 
@@ -170,7 +177,7 @@ public final class CircuitBreaker: Sendable {
             guard permit.generation == s.generation, s.phase == .halfOpen else { return nil }
             s.phase = .open
             s.probeOut = false
-            s.reopenAt = ContinuousClock.now
+            s.reopenAt = clock.elapsed()
             return .open
         }
         if let change { onChange(change) }
@@ -180,7 +187,20 @@ public final class CircuitBreaker: Sendable {
         s.phase = .open
         s.generation += 1
         s.consecutiveFailures = 0
-        s.reopenAt = ContinuousClock.now + s.currentOpenDuration
+        s.reopenAt = clock.elapsed() + s.currentOpenDuration
         return .open
+    }
+}
+
+/// Any clock, reduced to what the breaker needs: time elapsed since it began, and sleeping.
+/// Keeps `CircuitBreaker` one type whatever the clock (its users name it everywhere).
+struct ElapsedClock: Sendable {
+    let elapsed: @Sendable () -> Duration
+    let sleep: @Sendable (Duration) async throws -> Void
+
+    init<C: Clock<Duration> & Sendable>(_ clock: C) where C.Instant: Sendable {
+        let start = clock.now
+        elapsed = { start.duration(to: clock.now) }
+        sleep = { try await clock.sleep(for: $0) }
     }
 }

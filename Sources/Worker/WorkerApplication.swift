@@ -9,11 +9,13 @@ import Metrics
 import OkayFace
 import Postgres
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 import Verification
 
-/// Builds the worker from its configuration and runs it until SIGTERM/SIGINT: the consumer
-/// and the outbox relay in one `ServiceGroup`, store writers beside them.
+/// Builds the worker from its configuration and runs it until SIGTERM/SIGINT: every
+/// long-running piece (health server, store writers, probes, outbox relay, consumer) a service
+/// of one `ServiceGroup`, stopped in the reverse of that order.
 public struct WorkerApplication: Sendable {
     public var configuration: WorkerConfiguration
     public var logger: Logger
@@ -139,8 +141,6 @@ public struct WorkerApplication: Sendable {
                 "vendorRateLimit": "\(c.vendorRateLimit.map { "\($0.requestsPerSecond)/s, burst \($0.burst)" } ?? "none")",
             ])
         let kafkaHealth = KafkaHealth(consumer: consumer)
-        kafkaHealth.start()
-        defer { kafkaHealth.stop() }
         let breaker = pipeline.breaker
         let health = HealthServer(
             port: c.httpPort,
@@ -157,7 +157,6 @@ public struct WorkerApplication: Sendable {
                 },
                 circuit: { breaker.phase.rawValue }),
             onListening: onHTTPListening, logger: logger)
-        let writers = Task { await store.runWriters() }
         // Both probes once before consuming, so a wrong password or an unmigrated database
         // holds the first request instead of meeting it; waited for 2 s at most, so a vendor
         // or database that hangs delays start-up (and /livez) by no more than that.
@@ -173,44 +172,49 @@ public struct WorkerApplication: Sendable {
             await group.next()
             group.cancelAll()
         }
-        let probe = Task { await database.runProbe(pool: pool) }
-        defer { probe.cancel() }
-        // The group shuts services down in reverse order: the consumer stops (and its last
-        // decisions are written) before the relay drains the outbox; health answers to the end.
+        // The group shuts services down one at a time in reverse order: the consumer stops (its
+        // last decisions written) before the relay drains the outbox, the store's writers stop
+        // after both, and health answers to the end.
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: health),
+                    .init(service: store),
+                    .init(service: DatabaseProbe(health: database, pool: pool)),
+                    .init(service: kafkaHealth),
                     .init(service: vendorProbe),
                     .init(service: relay),
                     .init(service: verificationConsumer),
-                ] + (trigger.map { [.init(service: TriggerService(trigger: $0), successTerminationBehavior: .gracefullyShutdownGroup)] } ?? []),
+                ],
                 gracefulShutdownSignals: signals,
                 logger: logger))
+        trigger?.attach(group)
         try await group.run()
-        store.close()
-        await writers.value
         logger.info("okayface-worker stopped")
     }
 }
 
-/// Lets a test or an embedding program ask for a graceful shutdown without a signal.
+/// Lets a test or an embedding program ask for a graceful shutdown without a signal: the
+/// group's own `triggerGracefulShutdown()`, also when asked before the group exists.
 public final class GracefulShutdownTrigger: Sendable {
-    private let stream: AsyncStream<Void>
-    private let input: AsyncStream<Void>.Continuation
+    private let state = Mutex<(group: ServiceGroup?, requested: Bool)>((nil, false))
 
-    public init() { (stream, input) = AsyncStream.makeStream() }
+    public init() {}
 
-    public func shutdown() { input.yield(); input.finish() }
+    public func shutdown() {
+        let group = state.withLock { s in
+            s.requested = true
+            return s.group
+        }
+        if let group { Task { await group.triggerGracefulShutdown() } }
+    }
 
-    fileprivate func wait() async { for await _ in stream { return } }
-}
-
-/// Returns when its trigger fires, which shuts the group down gracefully.
-private struct TriggerService: Service {
-    var trigger: GracefulShutdownTrigger
-    func run() async throws {
-        await cancelWhenGracefulShutdown { await trigger.wait() }
+    fileprivate func attach(_ group: ServiceGroup) {
+        let requested = state.withLock { s in
+            s.group = group
+            return s.requested
+        }
+        if requested { Task { await group.triggerGracefulShutdown() } }
     }
 }
 

@@ -69,18 +69,6 @@ final class EventLog: Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func eventually(
-    timeout: Duration = .seconds(30), _ condition: () -> Bool
-) async -> Bool {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return condition()
-}
-
 /// A one-line summary of an event, without payloads, for failure messages.
 func describe(_ event: KafkaConsumerEvent) -> String {
     switch event {

@@ -228,15 +228,6 @@ import Testing
     }
 }
 
-/// Polls `condition` without holding a thread: tests share Swift's few cooperative threads.
-func waitUntil(_ what: String, timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try !condition() {
-        guard ContinuousClock.now < deadline else { throw TestSetupError("timed out waiting until \(what)") }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
 /// A thread-safe count shared by test tasks (a `Mutex` alone cannot be captured: it is not copyable).
 final class Counter: Sendable {
     private let count = Mutex(0)

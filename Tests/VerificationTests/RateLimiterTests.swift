@@ -1,3 +1,4 @@
+import TestSupport
 import Pipeline
 import Synchronization
 import Testing
@@ -10,15 +11,6 @@ import Verification
 struct RateLimiterTests {
     /// 10 per second: one token every 100 ms.
     let tenPerSecond = RateLimit(requestsPerSecond: 10)
-
-    /// Waits (in real time, briefly) for work on other tasks to happen; never asserts on time.
-    func eventually(_ what: Comment, _ condition: () -> Bool) async throws {
-        for _ in 0..<5_000 {
-            if condition() { return }
-            try await Task.sleep(for: .milliseconds(1))
-        }
-        Issue.record("never happened: \(what)")
-    }
 
     /// Names of the waiters that got a token, in the order they got it.
     final class Granted: Sendable {
@@ -49,7 +41,7 @@ struct RateLimiterTests {
 
         let granted = Granted()
         let second = waiter(limiter, "second", granted)
-        try await eventually("the second caller sleeps until its token") { clock.sleepers == 1 }
+        try await waitUntil("the second caller sleeps until its token") { clock.sleepers == 1 }
         clock.advance(by: .milliseconds(99))
         #expect(clock.sleepers == 1)
         #expect(granted.all.isEmpty)
@@ -59,7 +51,7 @@ struct RateLimiterTests {
 
         // Used up again: the next one waits a whole interval.
         let third = waiter(limiter, "third", granted)
-        try await eventually("the third caller sleeps") { clock.sleepers == 1 }
+        try await waitUntil("the third caller sleeps") { clock.sleepers == 1 }
         clock.advance(by: .milliseconds(100))
         try await third.value
         #expect(limiter.waiting == 0)
@@ -72,7 +64,7 @@ struct RateLimiterTests {
 
         let granted = Granted()
         let fourth = waiter(limiter, "fourth", granted)
-        try await eventually("the fourth caller sleeps") { clock.sleepers == 1 }
+        try await waitUntil("the fourth caller sleeps") { clock.sleepers == 1 }
         clock.advance(by: .milliseconds(100))
         try await fourth.value
 
@@ -80,7 +72,7 @@ struct RateLimiterTests {
         clock.advance(by: .seconds(10))
         for _ in 0..<3 { try await limiter.acquire() }
         let after = waiter(limiter, "after the burst", granted)
-        try await eventually("the caller after the burst sleeps") { clock.sleepers == 1 }
+        try await waitUntil("the caller after the burst sleeps") { clock.sleepers == 1 }
         #expect(limiter.waiting == 1)
         clock.advance(by: .milliseconds(100))
         try await after.value
@@ -89,7 +81,7 @@ struct RateLimiterTests {
         clock.advance(by: .milliseconds(200))
         for _ in 0..<2 { try await limiter.acquire() }
         let last = waiter(limiter, "last", granted)
-        try await eventually("the last caller sleeps") { clock.sleepers == 1 }
+        try await waitUntil("the last caller sleeps") { clock.sleepers == 1 }
         last.cancel()
         await #expect(throws: CancellationError.self) { try await last.value }
     }
@@ -102,7 +94,7 @@ struct RateLimiterTests {
         try await limiter.acquire()
         let granted = Granted()
         let next = waiter(limiter, "next", granted)
-        try await eventually("the next caller sleeps") { clock.sleepers == 1 }
+        try await waitUntil("the next caller sleeps") { clock.sleepers == 1 }
         clock.advance(by: .milliseconds(100))
         try await next.value
     }
@@ -116,12 +108,12 @@ struct RateLimiterTests {
         var tasks: [Task<Void, any Error>] = []
         for i in 0..<5 {
             tasks.append(waiter(limiter, "w\(i)", granted))
-            try await eventually("w\(i) is in line") { limiter.waiting == i + 1 }
+            try await waitUntil("w\(i) is in line") { limiter.waiting == i + 1 }
         }
         for i in 1...5 {
-            try await eventually("the first in line sleeps") { clock.sleepers == 1 }
+            try await waitUntil("the first in line sleeps") { clock.sleepers == 1 }
             clock.advance(by: .milliseconds(100))
-            try await eventually("\(i) granted") { granted.all.count == i }
+            try await waitUntil("\(i) granted") { granted.all.count == i }
             #expect(granted.all.count == i)
         }
         for task in tasks { try await task.value }
@@ -135,11 +127,11 @@ struct RateLimiterTests {
 
         let granted = Granted()
         let first = waiter(limiter, "first", granted)
-        try await eventually("first is in line") { limiter.waiting == 1 }
+        try await waitUntil("first is in line") { limiter.waiting == 1 }
         let middle = waiter(limiter, "middle", granted)
-        try await eventually("middle is in line") { limiter.waiting == 2 }
+        try await waitUntil("middle is in line") { limiter.waiting == 2 }
         let last = waiter(limiter, "last", granted)
-        try await eventually("last is in line and first sleeps") { limiter.waiting == 3 && clock.sleepers == 1 }
+        try await waitUntil("last is in line and first sleeps") { limiter.waiting == 3 && clock.sleepers == 1 }
 
         // Both leave without the clock moving: cancelling does not wait for a token.
         middle.cancel()
@@ -149,7 +141,7 @@ struct RateLimiterTests {
         await #expect(throws: CancellationError.self) { try await first.value }
 
         // The token the first would have had at 100 ms goes to the last.
-        try await eventually("last takes the turn and sleeps") { limiter.waiting == 1 && clock.sleepers == 1 }
+        try await waitUntil("last takes the turn and sleeps") { limiter.waiting == 1 && clock.sleepers == 1 }
         clock.advance(by: .milliseconds(100))
         try await last.value
         #expect(granted.all == ["last"])

@@ -13,16 +13,6 @@ func withClient<T>(
     return try await body(client)
 }
 
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
-
 /// The error `execute` threw, or nil when it returned a response.
 func executeError(_ client: WebClient, _ request: WebRequest) async -> WebClientError? {
     do {

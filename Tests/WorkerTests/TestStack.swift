@@ -101,7 +101,7 @@ final class TestStack: Sendable {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     }
 
-    enum TestStackError: Error { case noDatabase, timedOut(String) }
+    enum TestStackError: Error { case noDatabase }
 
     /// A new, empty (unmigrated) database on the test server; returns its URL.
     static func blankDatabase() async throws -> String {
@@ -198,17 +198,12 @@ final class TestStack: Sendable {
         try await query(q).first?.int("count") ?? -1
     }
 
-    /// Polls until `condition` holds, failing the test after `timeout`.
+    /// ``TestSupport/waitUntil(_:timeout:sourceLocation:_:)``, with the stacks' default bound.
     func waitUntil(
-        _ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool
+        _ what: String, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: () async throws -> Bool
     ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("timed out waiting for \(what)")
-        throw TestStackError.timedOut(what)
+        try await TestSupport.waitUntil(what, timeout: timeout, sourceLocation: sourceLocation, condition)
     }
 
     /// Waits until `n` results rows exist and every outbox row was published.

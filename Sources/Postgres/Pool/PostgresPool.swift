@@ -1,3 +1,4 @@
+import Blocking
 import Logging
 import Synchronization
 
@@ -10,17 +11,17 @@ import Synchronization
 /// ``PostgresError`` whose `isConnectionError` is true; `connect_timeout` bounds the wait.
 public final class PostgresPool: Sendable {
     private let queue = PoolJobQueue()
-    private let threads: Mutex<[PoolThread]>
+    private let threads: Mutex<[JoinableThread]>
     private let logger: Logger
 
     /// Starts `size` threads (at least one); no connection is made until a job needs it.
     public init(url: String, size: Int, logger: Logger) {
         self.logger = logger
         let size = max(1, size)
-        var threads: [PoolThread] = []
+        var threads: [JoinableThread] = []
         for id in 0..<size {
             let worker = PoolWorker(id: id, url: url, queue: queue, logger: logger)
-            threads.append(PoolThread(name: "okf-pg-\(id)") { worker.run() })
+            threads.append(JoinableThread(name: "okf-pg-\(id)") { worker.run() })
         }
         self.threads = Mutex(threads)
         logger.debug("PostgreSQL pool started", metadata: ["pg.url": "\(ConnectionURL.redacted(url))", "pg.size": "\(size)"])

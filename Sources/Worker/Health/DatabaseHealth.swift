@@ -1,5 +1,6 @@
 import Logging
 import Postgres
+import ServiceLifecycle
 import Synchronization
 
 /// Whether PostgreSQL is usable, as the worker last saw it: reachable, our role accepted and
@@ -127,5 +128,23 @@ public final class DatabaseHealth: Sendable {
             await probe(pool: pool)
             try? await Task.sleep(for: interval)
         }
+    }
+}
+
+/// The database probe as a service of the worker's group: probes every `interval` until
+/// graceful shutdown.
+public struct DatabaseProbe: Service {
+    public var health: DatabaseHealth
+    public var pool: PostgresPool
+    public var interval: Duration
+
+    public init(health: DatabaseHealth, pool: PostgresPool, interval: Duration = .seconds(2)) {
+        self.health = health
+        self.pool = pool
+        self.interval = interval
+    }
+
+    public func run() async {
+        await cancelWhenGracefulShutdown { await health.runProbe(pool: pool, interval: interval) }
     }
 }

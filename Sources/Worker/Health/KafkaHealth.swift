@@ -1,12 +1,13 @@
 import Foundation
 import Kafka
 import Metrics
+import ServiceLifecycle
 import Synchronization
 
 /// Whether the Kafka brokers answer, asked every `interval` on a thread of its own (the
 /// librdkafka metadata call blocks, and must not hold a thread of Swift's cooperative pool);
 /// every `lagInterval` also the consumer lag of each assigned partition, for `/metrics`.
-public final class KafkaHealth: Sendable {
+public final class KafkaHealth: Service, Sendable {
     private let reachable = Atomic<Bool>(true)
     private let stopped = Atomic<Bool>(false)
     private let consumer: KafkaConsumer
@@ -44,6 +45,13 @@ public final class KafkaHealth: Sendable {
     }
 
     public func stop() { stopped.store(true, ordering: .relaxed) }
+
+    /// Its thread as a service of the worker's group: runs until graceful shutdown.
+    public func run() async {
+        start()
+        try? await gracefulShutdown()
+        stop()
+    }
 
     /// `okayface_consumer_lag{topic,partition}`: the high watermark less the group's committed
     /// offset (the low watermark before any commit). Partitions no longer assigned drop to 0,

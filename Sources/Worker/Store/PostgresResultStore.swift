@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Pipeline
 import Postgres
+import ServiceLifecycle
 import Verification
 
 /// `ResultStore` on PostgreSQL with group commit: claims, vendor-run counts and decisions that
@@ -10,7 +11,7 @@ import Verification
 ///
 /// A decision batch that fails for a reason other than a lost connection is retried one record
 /// per statement, so one bad record cannot hold back the others.
-public final class PostgresResultStore: ResultStore {
+public final class PostgresResultStore: ResultStore, Service {
     private struct Claim: Sendable {
         var requestId: String
         var worker: String
@@ -51,8 +52,17 @@ public final class PostgresResultStore: ResultStore {
         }
     }
 
-    /// Runs the writer loops (decisions, claims, vendor-run counts) until `close()`; the owner
-    /// runs this in a task for the store's life.
+    /// The writer loops as a service of the worker's group: on graceful shutdown (after the
+    /// consumer, which the group stops first) the store stops taking work and writes what is queued.
+    public func run() async {
+        await withGracefulShutdownHandler {
+            await runWriters()
+        } onGracefulShutdown: {
+            self.close()
+        }
+    }
+
+    /// Runs the writer loops (decisions, claims, vendor-run counts) until `close()`.
     public func runWriters() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.decisions.run() }
