@@ -26,7 +26,7 @@ public struct ImageStandIns: Sendable {
     public static func fromEnvironment() throws -> ImageStandIns {
         let env = ProcessInfo.processInfo.environment
         func value(_ name: String) throws -> String {
-            guard let value = env[name], !value.isEmpty else { throw Missing(variable: name) }
+            guard let value = TestServices.value(name), !value.isEmpty else { throw Missing(variable: name) }
             return value
         }
         func file(_ name: String) throws -> String {

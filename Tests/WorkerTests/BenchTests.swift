@@ -111,7 +111,7 @@ struct BenchTests {
             Issue.record("no worker binary at \(CrashRecoveryTests.binary): build first, or set OKAYFACE_TEST_BIN")
             throw Prerequisite(description: "worker binary missing")
         }
-        guard let server = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+        guard let server = TestServices.value("DATABASE_URL") else {
             Issue.record("DATABASE_URL is not set: run the tests through scripts/test, which starts PostgreSQL")
             throw Prerequisite(description: "no database")
         }

@@ -10,7 +10,7 @@ import Testing
 struct ContractTests {
     /// `check_contracts.py CHANNEL FILE`: exit status and output.
     func check(_ channel: String, _ lines: [String], in folder: String) async throws -> (Int32, String) {
-        let python = try #require(ProcessInfo.processInfo.environment["OKAYFACE_TEST_PYTHON"], "run through scripts/test")
+        let python = try #require(TestServices.value("OKAYFACE_TEST_PYTHON"))
         let file = folder + "/\(channel)-\(UUID().uuidString).jsonl"
         try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
         let run = try await CommandRun.run(python, [TestStack.root + "/scripts/lib/check_contracts.py", channel, file])

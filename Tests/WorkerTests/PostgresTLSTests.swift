@@ -11,7 +11,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2)), .offCooperativePool)
 struct PostgresTLSTests {
     @Test func verifyFullConnectsWithTheServersCAAndRefusesOthers() async throws {
-        let ca = try #require(ProcessInfo.processInfo.environment["OKAYFACE_TEST_CA_FILE"], "run through scripts/test")
+        let ca = try #require(TestServices.value("OKAYFACE_TEST_CA_FILE"))
         let tls = (ca as NSString).deletingLastPathComponent
         let postgres = try await PrivatePostgres.start()
         do {

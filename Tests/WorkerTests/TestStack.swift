@@ -65,7 +65,7 @@ final class TestStack: Sendable {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         self.logger = logger
-        guard let base = databaseServer ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+        guard let base = databaseServer ?? TestServices.value("DATABASE_URL") else {
             Issue.record("DATABASE_URL is not set: run the tests through scripts/test, which starts PostgreSQL")
             throw TestStackError.noDatabase
         }
@@ -105,7 +105,7 @@ final class TestStack: Sendable {
 
     /// A new, empty (unmigrated) database on the test server; returns its URL.
     static func blankDatabase() async throws -> String {
-        guard let base = ProcessInfo.processInfo.environment["DATABASE_URL"], let slash = base.lastIndex(of: "/") else {
+        guard let base = TestServices.value("DATABASE_URL"), let slash = base.lastIndex(of: "/") else {
             Issue.record("DATABASE_URL is not set: run the tests through scripts/test, which starts PostgreSQL")
             throw TestStackError.noDatabase
         }

@@ -14,6 +14,8 @@
 # as any other user it runs as that user. Every function is idempotent and safe under `set -eu`.
 
 PG_BINDIR="${PG_BINDIR:-/usr/lib/postgresql/15/bin}"
+# runuser lives in sbin, which a non-login PATH (a test process's, say) may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 
 pg_ensure_installed() {
     if [ -x "$PG_BINDIR/initdb" ] && [ -x "$PG_BINDIR/pg_ctl" ]; then

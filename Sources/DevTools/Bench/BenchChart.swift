@@ -1,3 +1,4 @@
+import Blocking
 import Foundation
 
 /// `bench.png`: latency over time, throughput, and the worker's CPU and memory, drawn by

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Logging
 import Testing
@@ -12,7 +13,7 @@ struct TestDatabase {
 
     /// The server under test. Missing is a failure, not a skip: these are the module's tests.
     static func serverURL() throws -> String {
-        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+        guard let url = TestServices.value("DATABASE_URL"), !url.isEmpty else {
             throw TestSetupError(
                 "DATABASE_URL is not set. Start a server first: source scripts/lib/postgres.sh && pg_start /tmp/okf-pg")
         }
