@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Each C library is wrapped by exactly one Swift module (see docs/style.md):
+// Each C library is wrapped by exactly one Swift module (see docs/architecture.md):
 // CRdKafka → Kafka, CCurl → WebClient, CLibPQ → Postgres. Everything above those
 // three modules is plain Swift.
 let package = Package(

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Which resolved IP addresses an image fetch may connect to (issue 5's allow-list).
+/// Which resolved IP addresses an image fetch may connect to (docs/image-sources.md).
 ///
 /// A host name in an allowed prefix can still resolve to the machine itself or to a cloud
 /// metadata service, so every address a name resolves to is checked before connecting, and the

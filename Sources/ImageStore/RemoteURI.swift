@@ -1,5 +1,5 @@
 /// An `http://`, `https://` or `s3://` image URI reduced to one canonical form, refusing every
-/// form that could reach something other than what it seems to name (issue 5's allow-list).
+/// form that could reach something other than what it seems to name (docs/image-sources.md).
 ///
 /// Refused: user-info (`user@host`), percent-encoding or non-ASCII in the host, a trailing dot
 /// or an empty label, numeric hosts other than a plain dotted quad (`2130706433`, `0x7f.1`,

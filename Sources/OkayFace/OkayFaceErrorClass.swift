@@ -4,7 +4,7 @@ import Foundation
 public enum OkayFaceErrorClass {
     private static let transientCodes: Set<String> = ["UNEXPECTED_ERROR", "INTEG_ERROR", "MAX_API_CALL_EXCEEDED"]
 
-    /// vendor-api.md §2 Decision: network errors, timeouts, HTTP 5xx, HTTP 429,
+    /// The vendor's documented rule (README, Decision policy): network errors, timeouts, HTTP 5xx, HTTP 429,
     /// UNEXPECTED_ERROR, INTEG_ERROR, MAX_API_CALL_EXCEEDED are transient; everything
     /// else is final. A nil `httpStatus` means no HTTP answer arrived (network error or
     /// timeout) and is therefore transient.

@@ -6,7 +6,7 @@ import OkayFace
 /// One verification request from raw message to durable decision: decode and validate,
 /// dedupe and claim, then (bounded by the request deadline, in `RunWork`) load images, create
 /// the journey when absent, call OkayFace Plus with retries through the circuit breaker and
-/// the rate limit, and decide; finally write everything in one transaction (design.md §1).
+/// the rate limit, and decide; finally write everything in one transaction (docs/architecture.md, "One request's way").
 ///
 /// It never throws: invalid input ends in the dead-letter topic, vendor and image problems
 /// end as an `error` decision, a request that keeps killing workers ends as poison, and

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// The vendor's response bodies other than a successful OkayFace Plus answer, in the exact
-/// forms documented in vendor-api.md, so clients meet the same shapes as in production.
+/// forms the vendor documents (README, Decision policy), so clients meet the same shapes as in production.
 enum VendorResponse {
     /// The 400-style body `{"status":"error","message":"<code>"}`.
     static func error(_ message: String, status: Int = 400) -> Response {

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Postgres
 
-/// `okayface-worker migrate`: applies `migrations/*.sql` (design.md §4).
+/// `okayface-worker migrate`: applies `migrations/*.sql` (README, Results database).
 public enum DatabaseMigrations {
     /// The schema version this build needs: the highest migration in `migrations/` (a test
     /// keeps the two equal). A worker on an older schema holds its requests and is not ready.

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Worker
 
-/// `okayface-worker run`: every setting is an environment variable (design.md §5) and a flag;
+/// `okayface-worker run`: every setting is an environment variable (README, Configuration) and a flag;
 /// a flag wins over the environment.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 import Verification
 
-/// The allow-list cases of issue 5, each loaded for real through ``ImageSources`` against the
+/// The allow-list cases of docs/image-sources.md, each loaded for real through ``ImageSources`` against the
 /// stand-ins, with the allowed prefixes `<http>/files/kyc/`, `<https>/files/kyc/`,
 /// `s3://<bucket>/kyc/` and `file:///nonexistent/`. The table is printed for the record.
 @Suite("Allow-list cases against the real servers", .offCooperativePool)

@@ -3,7 +3,7 @@ import OkayFace
 import Testing
 import Verification
 
-/// The decision boundaries of vendor-api.md §3, driven through the real response parser.
+/// The decision boundaries of the README's Decision policy, driven through the real response parser.
 struct DecisionPolicyTests {
     let policy = DecisionPolicy()
 

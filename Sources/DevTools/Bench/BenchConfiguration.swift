@@ -1,7 +1,7 @@
 /// What one bench run does: how many requests, how big their images, how slow the vendor, how
 /// much the worker may take on at once, and where the real things it uses live.
 ///
-/// The defaults are the first target of issue 4: 20,000 requests, 30 KB images, an instant vendor.
+/// The defaults are the first target of docs/benchmarks.md: 20,000 requests, 30 KB images, an instant vendor.
 public struct BenchConfiguration: Sendable {
     /// Where each request's journey comes from.
     public enum Journeys: String, Sendable, CaseIterable {

@@ -6,7 +6,7 @@ import Simulator
 import Synchronization
 import Worker
 
-/// The throughput benchmark of issue 4: publishes requests to one `okayface-worker run`
+/// The throughput benchmark (docs/benchmarks.md): publishes requests to one `okayface-worker run`
 /// process and measures until the last decision is durable and published.
 ///
 /// In-process (unless given): a librdkafka mock cluster and the vendor simulator. Outside: the

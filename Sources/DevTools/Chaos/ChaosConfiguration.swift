@@ -2,7 +2,7 @@ import Worker
 
 /// What one chaos run does: how much load, which faults, and where the real things it drives live.
 ///
-/// The defaults are the full suite of issue 3 (10,000 requests through two workers, ten
+/// The defaults are the full suite of docs/chaos.md (10,000 requests through two workers, ten
 /// SIGKILLs, one PostgreSQL restart, one broker outage, 20% transient vendor failures).
 public struct ChaosConfiguration: Sendable {
     /// Requests published, invalid ones included.

@@ -4,7 +4,7 @@ import Logging
 import Simulator
 import Synchronization
 
-/// The fault suite of issue 3: drives requests through real `okayface-worker` processes while
+/// The fault suite (docs/chaos.md): drives requests through real `okayface-worker` processes while
 /// it SIGKILLs them, restarts PostgreSQL, takes a Kafka broker down and lets the vendor fail,
 /// then checks from PostgreSQL and the topics that nothing was lost and nothing doubled.
 ///

@@ -1,4 +1,4 @@
-/// The decision policy's numbers (vendor-api.md §3), stored with every decision.
+/// The decision policy's numbers (README, Decision policy), stored with every decision.
 ///
 /// The review bands are widths *below* each threshold: with `faceConfidence = 75` and
 /// `faceConfidenceReviewBand = 10`, a confidence in [65, 75) gives `review` instead of
@@ -32,7 +32,7 @@ public struct Thresholds: Sendable, Equatable, Codable {
     }
 
     /// The bands appear in the JSON only when configured, so the default event matches
-    /// design.md §3 exactly.
+    /// the README's Events section exactly.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(faceConfidence, forKey: .faceConfidence)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// VerificationCompleted v1, published on `okayface.verification.results` with key = requestId
-/// (design.md §3). Scores the vendor did not return are encoded as JSON `null`.
+/// (README, Events). Scores the vendor did not return are encoded as JSON `null`.
 public struct VerificationCompleted: Sendable, Equatable, Codable {
     public static let schemaVersion = 1
 

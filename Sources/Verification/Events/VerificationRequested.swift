@@ -1,7 +1,7 @@
 import Foundation
 
 /// VerificationRequested v1, as published by onboarding services on
-/// `okayface.verification.requests` (design.md §3). Built only by `RequestDecoder`, which
+/// `okayface.verification.requests` (README, Events). Built only by `RequestDecoder`, which
 /// validates it, so a value of this type is always a valid request.
 public struct VerificationRequested: Sendable, Equatable {
     /// The idempotency key: 1–128 characters.

@@ -1,5 +1,5 @@
 /// A missing or malformed setting. Start-up stops with `description`: one line that names
-/// the variable (design.md §5).
+/// the variable (README, Configuration).
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     public var variable: String
     public var problem: String

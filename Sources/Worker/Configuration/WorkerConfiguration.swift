@@ -8,7 +8,7 @@ import Payload
 import Verification
 
 /// Everything `okayface-worker run` needs, read from the environment and flags
-/// (design.md §5). Built only through `load`, which validates every setting.
+/// (README, Configuration). Built only through `load`, which validates every setting.
 public struct WorkerConfiguration: Sendable {
     private typealias W = WorkerSettings
 

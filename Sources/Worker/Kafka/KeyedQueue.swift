@@ -1,7 +1,7 @@
 import Synchronization
 
 /// One FIFO per Kafka key: many keys run at once, one key never runs two requests at the same
-/// time, and requests of one key run in arrival order (design.md §8 "Order").
+/// time, and requests of one key run in arrival order (docs/architecture.md, "One request's way", 2).
 /// Messages without a key carry no ordering promise and always run at once.
 public final class KeyedQueue<Item: Sendable>: Sendable {
     private struct State {

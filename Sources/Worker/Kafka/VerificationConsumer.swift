@@ -7,7 +7,7 @@ import ServiceLifecycle
 import Synchronization
 import Verification
 
-/// Consumes the requests topic and runs each message through the pipeline (design.md §8).
+/// Consumes the requests topic and runs each message through the pipeline (docs/architecture.md, "One request's way").
 ///
 /// - librdkafka is polled on the Kafka module's own thread; this service only receives its
 ///   events and never blocks that thread, except while handing revoked partitions over.
