@@ -13,7 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
@@ -107,8 +107,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "WebClient", "Digest", "Blocking", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
+                "WebClient", "Digest", "Blocking", "Simulator", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             path: "Tests/TestSupport"
         ),
@@ -127,12 +127,14 @@ let package = Package(
             dependencies: [
                 "ImageStore", "Verification", "Pipeline", "Payload", "WebClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "Blocking"]),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["Simulator", "TestSupport", "Blocking", .product(name: "InMemoryLogging", package: "swift-log")]),
         .testTarget(
             name: "WorkerTests",
             dependencies: [
                 "Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "Pipeline", "OkayFace", "WebClient", "Digest",
-                "TestSupport", "Blocking",
+                "TestSupport", "Blocking", .product(name: "InMemoryLogging", package: "swift-log"),
             ]),
     ],
     swiftLanguageModes: [.v6]

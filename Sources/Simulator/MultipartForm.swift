@@ -71,7 +71,7 @@ struct MultipartForm {
 
     /// The complete parts of `body`, in order. Requires the closing delimiter, so that a truncated
     /// upload is refused rather than answered with its complete parts only.
-    private static func parts(of body: ByteBuffer, boundary: String) throws(ParseError) -> [MultipartPart] {
+    static func parts(of body: ByteBuffer, boundary: String) throws(ParseError) -> [MultipartPart] {
         let parser = MultipartParser(boundary: boundary)
         var parts: [MultipartPart] = []
         var headers = HTTPHeaders()
@@ -116,5 +116,40 @@ struct MultipartForm {
 extension Substring {
     fileprivate func trimmingSpaces() -> String {
         String(self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    }
+}
+
+/// One part of a `multipart/form-data` body as the simulator reads it.
+public struct ReceivedFormPart: Sendable, Equatable {
+    public var name: String?
+    public var filename: String?
+    public var contentType: String?
+    public var data: [UInt8]
+
+    public init(name: String? = nil, filename: String? = nil, contentType: String? = nil, data: [UInt8]) {
+        self.name = name
+        self.filename = filename
+        self.contentType = contentType
+        self.data = data
+    }
+}
+
+/// The simulator's multipart reading (MultipartKit's parser, the same rules as the route's),
+/// for tests that check what a client sent.
+public enum ReceivedForm {
+    /// The `boundary` parameter of a `multipart/form-data` content type, without quotes.
+    public static func boundary(ofContentType contentType: String) -> String? {
+        MultipartForm.parameter("boundary", in: contentType)
+    }
+
+    /// Every part of `body`, in order, repeated names included; nil when it does not parse.
+    public static func parts(_ body: [UInt8], boundary: String) -> [ReceivedFormPart]? {
+        guard !boundary.isEmpty, let parts = try? MultipartForm.parts(of: ByteBuffer(bytes: body), boundary: boundary) else { return nil }
+        return parts.map { part in
+            let disposition = part.headers.first(name: "Content-Disposition") ?? ""
+            return ReceivedFormPart(
+                name: part.name, filename: MultipartForm.parameter("filename", in: disposition),
+                contentType: part.headers.first(name: "Content-Type"), data: Array(part.body.readableBytesView))
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import InMemoryLogging
 import Logging
 import Synchronization
 import TestSupport
@@ -103,7 +104,7 @@ struct FaultTests {
 
     @Test("one debug line per call, without image bytes")
     func logging() async throws {
-        let capture = LogCapture()
+        let capture = InMemoryLogHandler()
         var logger = Logger(label: "capture") { _ in capture }
         logger.logLevel = .debug
         let simulator = OkayFaceSimulator(logger: logger)
@@ -113,12 +114,12 @@ struct FaultTests {
         _ = try await server.verify(journeyId: journeyId)
         _ = try await server.verify(journeyId: "unknown")
         await simulator.stop()
-        let calls = capture.records.filter { $0.message == "okayface-plus call" }
+        let calls = capture.entries.filter { $0.message == "okayface-plus call" }
         #expect(calls.count == 2)
         #expect(calls.allSatisfy { $0.level == .debug })
         #expect(calls.first?.metadata["journeyId"] == "\(journeyId)")
         #expect(calls.map { $0.metadata["http.status"] } == ["200", "400"])
-        #expect(capture.records.allSatisfy { $0.metadata.values.allSatisfy { "\($0)".count < 200 } })
+        #expect(capture.entries.allSatisfy { $0.metadata.values.allSatisfy { "\($0)".count < 200 } })
     }
 
     @Test("stop frees the port and the simulator can start again")

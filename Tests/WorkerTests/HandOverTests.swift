@@ -1,4 +1,5 @@
 import Foundation
+import InMemoryLogging
 import TestSupport
 import Testing
 
@@ -16,7 +17,7 @@ struct HandOverTests {
     static let bound = Duration.seconds(15)
 
     @Test func aStoppedReplicaLeavesAtOnceAndTheOtherOwnsItsPartitions() async throws {
-        let cluster = LogCapture()
+        let cluster = InMemoryLogHandler()
         let stack = try await TestStack(partitions: 4, clusterLog: cluster)
         let all: Set<Int32> = [0, 1, 2, 3]
         let overrides = ["LOG_LEVEL": "info", "LOG_FORMAT": "json"]
@@ -28,7 +29,7 @@ struct HandOverTests {
             let (ownedA, ownedB) = (Self.owned(logA), Self.owned(logB))
             return !ownedA.isEmpty && !ownedB.isEmpty && ownedA.union(ownedB) == all && ownedA.isDisjoint(with: ownedB)
         }
-        let leavesBefore = cluster.records.filter { $0.message.contains("is leaving group") }.count
+        let leavesBefore = cluster.count("is leaving group")
 
         let stoppedAt = ContinuousClock.now
         a.terminate()
@@ -37,7 +38,7 @@ struct HandOverTests {
         // It said goodbye (LeaveGroup) rather than let the coordinator time it out, which the
         // mock would log as "session timed out".
         try await stack.waitUntil("the coordinator to see the stopped replica's LeaveGroup", timeout: .seconds(30)) {
-            cluster.records.filter { $0.message.contains("is leaving group") }.count > leavesBefore
+            cluster.count("is leaving group") > leavesBefore
         }
         #expect(!cluster.contains("session timed out"))
         try await stack.waitUntil("the remaining replica to own every partition", timeout: .seconds(60)) {

@@ -5,6 +5,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import InMemoryLogging
 import Kafka
 import Logging
 import Postgres
@@ -58,7 +59,7 @@ final class TestStack: Sendable {
     ///   `mock` debug context): members joining and leaving the consumer group.
     init(
         simulator given: SimulatorConfiguration = .init(), partitions: Int32 = 4, databaseServer: String? = nil,
-        clusterLog: LogCapture? = nil
+        clusterLog: InMemoryLogHandler? = nil
     ) async throws {
         var configuration = given
         if configuration.credentials == ["demo": "demo-password"] { configuration.credentials = ["demo": Self.vendorPassword] }
