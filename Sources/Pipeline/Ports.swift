@@ -12,6 +12,10 @@ public protocol ResultStore: Sendable {
     func claim(requestId: String, worker: String) async throws -> ClaimOutcome
     /// Notes that this run is about to call OkayFace Plus for the request.
     func recordVendorRun(requestId: String) async throws
+    /// Takes back this run's count of a claim: the run ends without a decision on purpose
+    /// (shutdown, a revoked partition), so it must not count towards the runs that make a
+    /// request poison. Only a run that dies keeps its count.
+    func releaseClaim(requestId: String) async throws
     /// Writes the record in one transaction. When another worker decided the same request
     /// first, nothing is written and `.alreadyDecided` is returned.
     func save(_ record: VerificationRecord) async throws -> SaveOutcome

@@ -95,13 +95,13 @@ public struct VerificationPipeline: Sendable {
             case .finished(let v):
                 verdict = v
             case .timedOut:
-                if Task.isCancelled { return .abandoned }
+                if Task.isCancelled { return await abandon(request, logger) }
                 logger.error("request deadline exceeded", metadata: ["deadline": "\(configuration.requestDeadline)"])
                 metrics.deadlineExceeded.increment()
                 verdict = .init(decision: .error, reasons: [.deadlineExceeded], scores: .none)
             }
         }
-        if Task.isCancelled { return .abandoned }
+        if Task.isCancelled { return await abandon(request, logger) }
 
         let done = log.snapshot
         if let journeyId = done.journeyId { logger[metadataKey: "journeyId"] = "\(journeyId)" }
@@ -117,7 +117,9 @@ public struct VerificationPipeline: Sendable {
             vendorCalls: done.calls, processingRuns: runs, vendorRuns: earlierVendorRuns + (done.reachedVendor ? 1 : 0))
 
         decided()
-        guard let saved = await untilDone(logger, "save", { try await store.save(record) }) else { return .abandoned }
+        guard let saved = await untilDone(logger, "save", { try await store.save(record) }) else {
+            return await abandon(request, logger)
+        }
         switch saved {
         case .saved(let entry):
             publisher.publishCommitted([entry])
@@ -151,6 +153,19 @@ public struct VerificationPipeline: Sendable {
         metrics.deadLettered(code: error.code.rawValue)
         let sent: Void? = await untilDone(logger, "dead-letter") { try await deadLetters.deadLetter(message, error: error) }
         return sent != nil ? .deadLettered(error) : .abandoned
+    }
+
+    /// A claimed request left undecided on purpose (shutdown, a revoked partition): its run is
+    /// taken back, so restarts and rebalances while it waits (a vendor outage, a wrong password
+    /// being fixed) never make it poison. Best effort, one try: when the database is down too,
+    /// the run stays counted, as a crash's would.
+    private func abandon(_ request: VerificationRequested, _ logger: Logger) async -> PipelineOutcome {
+        do {
+            try await store.releaseClaim(requestId: request.requestId)
+        } catch {
+            logger.warning("could not take back the run of an abandoned request", metadata: ["error": "\(error)"])
+        }
+        return .abandoned
     }
 
     func metricsDuplicateVendorCall() { metrics.duplicateVendorCalls.increment() }

@@ -46,6 +46,35 @@ struct OperatorMistakeTests {
         await stack.close()
     }
 
+    /// Restarts while requests are held (an operator trying settings, a rolling deploy) take
+    /// their runs back: more restarts than WORKER_MAX_PROCESSING_RUNS make none of them poison,
+    /// and each stop leaves the waiting requests at once instead of waiting out the grace.
+    @Test func restartsWhileRequestsAreHeldNeverMakeThemPoison() async throws {
+        let stack = try await TestStack()
+        let ids = ["restart-held-1", "restart-held-2"]
+        for id in ids { try await stack.publish(stack.request(id)) }
+        let overrides = ["WORKER_MAX_PROCESSING_RUNS": "2", "WORKER_SHUTDOWN_GRACE_MS": "60000"]
+        for round in 1...4 {
+            let wrong = try stack.startWorker(overrides.merging(["OKAYFACE_PASSWORD": "not-the-password"]) { _, new in new })
+            try await readiness(wrong, stack, 503, containing: "INCORRECT_PASSWORD")
+            try await stack.waitUntil("round \(round): both requests claimed and waiting") {
+                try await stack.count("SELECT count(*) FROM request_claims WHERE runs > 0") == ids.count
+            }
+            let stopping = ContinuousClock.now
+            try await wrong.stop()
+            let stopped = ContinuousClock.now - stopping
+            #expect(stopped < .seconds(30), "round \(round): a worker holding requests took \(stopped) to stop (grace 60 s)")
+            #expect(try await stack.count("SELECT count(*) FROM request_claims WHERE runs > 0") == 0, "round \(round): the runs were not taken back")
+        }
+        #expect(try await stack.count("SELECT count(*) FROM verification_results") == 0)
+
+        let right = try stack.startWorker(overrides)
+        try await stack.waitForDecisions(ids.count)
+        #expect(try await stack.count("SELECT count(*) FROM verification_results WHERE decision = 'approved'") == ids.count)
+        try await right.stop()
+        await stack.close()
+    }
+
     @Test func aTypoInTheVendorURLHoldsRequestsUntilItIsFixed() async throws {
         let stack = try await TestStack()
         let journey = try await stack.createJourney()

@@ -277,10 +277,21 @@ public final class VerificationConsumer: Service {
         }
     }
 
-    /// Waits for running messages up to the grace period, then cancels what is left.
+    /// Waits for running messages up to the grace period, then cancels what is left. While
+    /// vendor calls are held back (the vendor refuses our account, or the circuit is open) the
+    /// running requests are waiting, not working: they are cancelled at once rather than after
+    /// the whole grace period, and decided by whoever runs next.
     private func drain() async {
+        let running = state.withLock { $0.running.count }
+        logger.notice(
+            "shutting down: waiting for running requests", metadata: ["running": "\(running)", "grace": "\(shutdownGrace)"])
         let deadline = ContinuousClock.now + shutdownGrace
+        var held = false
         while state.withLock({ $0.chains }) > 0, ContinuousClock.now < deadline {
+            if pipeline.access.isHeld {
+                held = true
+                break
+            }
             try? await Task.sleep(for: .milliseconds(20))
         }
         let left = state.withLock { s in
@@ -288,7 +299,10 @@ public final class VerificationConsumer: Service {
             return s.running.count
         }
         if left > 0 {
-            logger.warning("grace period over, abandoning in-flight requests", metadata: ["running": "\(left)"])
+            logger.warning(
+                held ? "vendor calls are held back: leaving the waiting requests to the next run"
+                    : "grace period over, abandoning in-flight requests",
+                metadata: ["running": "\(left)"])
         }
         // Cancelled requests end quickly (abandoned); wait for their chains to return.
         while state.withLock({ $0.chains }) > 0 { try? await Task.sleep(for: .milliseconds(10)) }

@@ -35,6 +35,15 @@ enum DecisionSQL {
         """
     }
 
+    /// Takes back one run per occurrence of an id, never below zero.
+    static func releaseClaims(requestIds ids: [String]) -> PostgresQuery {
+        """
+        UPDATE request_claims
+        SET runs = greatest(runs - (SELECT count(*) FROM unnest(\(ids)) AS t(id) WHERE t.id = request_claims.request_id), 0)
+        WHERE request_id = ANY(\(ids))
+        """
+    }
+
     /// What makes a stored request the same request (``StoredRequest``).
     static func storedRequest(requestId: String) -> PostgresQuery {
         """

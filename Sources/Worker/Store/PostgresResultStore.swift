@@ -23,6 +23,7 @@ public final class PostgresResultStore: ResultStore, Service {
     private let decisions: BatchWriter<VerificationRecord, SaveOutcome>
     private let claims: BatchWriter<Claim, ClaimOutcome>
     private let vendorRuns: BatchWriter<String, Void>
+    private let releases: BatchWriter<String, Void>
 
     /// - Parameters:
     ///   - writers: concurrent decision statements; keep it below the pool size so dedupe
@@ -43,12 +44,10 @@ public final class PostgresResultStore: ResultStore, Service {
             await Self.claim(batch, pool: pool, health: health)
         }
         vendorRuns = BatchWriter(maxBatch: maxBatch, loops: 1) { ids in
-            do {
-                try await Self.observed(pool, health) { _ = try $0.query(DecisionSQL.countVendorRuns(requestIds: ids)) }
-                return ids.map { _ in .success(()) }
-            } catch {
-                return ids.map { _ in .failure(error) }
-            }
+            await Self.update(DecisionSQL.countVendorRuns(requestIds: ids), for: ids, pool: pool, health: health)
+        }
+        releases = BatchWriter(maxBatch: maxBatch, loops: 1) { ids in
+            await Self.update(DecisionSQL.releaseClaims(requestIds: ids), for: ids, pool: pool, health: health)
         }
     }
 
@@ -68,6 +67,7 @@ public final class PostgresResultStore: ResultStore, Service {
             group.addTask { await self.decisions.run() }
             group.addTask { await self.claims.run() }
             group.addTask { await self.vendorRuns.run() }
+            group.addTask { await self.releases.run() }
         }
     }
 
@@ -76,6 +76,7 @@ public final class PostgresResultStore: ResultStore, Service {
         decisions.close()
         claims.close()
         vendorRuns.close()
+        releases.close()
     }
 
     public func claim(requestId: String, worker: String) async throws -> ClaimOutcome {
@@ -84,6 +85,10 @@ public final class PostgresResultStore: ResultStore, Service {
 
     public func recordVendorRun(requestId: String) async throws {
         try await vendorRuns.submit(requestId)
+    }
+
+    public func releaseClaim(requestId: String) async throws {
+        try await releases.submit(requestId)
     }
 
     public func save(_ record: VerificationRecord) async throws -> SaveOutcome {
@@ -116,6 +121,18 @@ public final class PostgresResultStore: ResultStore, Service {
         } catch {
             health?.observe(error)
             throw error
+        }
+    }
+
+    /// One UPDATE for a batch of ids; each id gets its result.
+    private static func update(
+        _ query: PostgresQuery, for ids: [String], pool: PostgresPool, health: DatabaseHealth?
+    ) async -> [Result<Void, any Error>] {
+        do {
+            try await observed(pool, health) { _ = try $0.query(query) }
+            return ids.map { _ in .success(()) }
+        } catch {
+            return ids.map { _ in .failure(error) }
         }
     }
 
