@@ -20,6 +20,8 @@ public final class VendorAccess: Sendable {
 
     private struct Hold {
         var state = State.unknown
+        /// Why the last probe got no HTTP answer at all, while nothing has answered yet.
+        var unanswered: String?
         var circuitOpen = false
         var heldSince: ContinuousClock.Instant?
         var heldBefore = Duration.zero
@@ -50,6 +52,14 @@ public final class VendorAccess: Sendable {
     }
 
     public var current: State { hold.withLock { $0.state } }
+
+    /// Why the vendor has given no HTTP answer at all since start-up (a wrong host or port in
+    /// the base URL looks like this, and so does an outage at start-up); nil once anything
+    /// answered.
+    public var unanswered: String? { hold.withLock { $0.state == .unknown ? $0.unanswered : nil } }
+
+    /// A probe got no HTTP answer (connection refused, timed out).
+    public func noteNoAnswer(_ why: String) { hold.withLock { $0.unanswered = why } }
 
     public var isRefused: Bool { hold.withLock { $0.isRefused } }
 

@@ -142,21 +142,22 @@ public struct WorkerApplication: Sendable {
             ])
         let kafkaHealth = KafkaHealth(consumer: consumer)
         let breaker = pipeline.breaker
-        let health = HealthServer(
-            port: c.httpPort,
-            checks: .init(
-                assignedPartitions: { verificationConsumer.assignment.count },
-                database: { database.problem?.description },
-                kafka: { kafkaHealth.isReachable },
-                vendor: {
-                    switch access.current {
-                    case .accepted: .accepted
-                    case .unknown: .unknown
-                    case .refused(let why): .refused(why)
-                    }
-                },
-                circuit: { breaker.phase.rawValue }),
-            onListening: onHTTPListening, logger: logger)
+        var checks = HealthServer.Checks(
+            assignedPartitions: { verificationConsumer.assignment.count },
+            database: { database.problem?.description },
+            kafka: { kafkaHealth.isReachable },
+            vendor: {
+                switch access.current {
+                case .accepted: .accepted
+                case .unknown: .unknown
+                case .refused(let why): .refused(why)
+                }
+            },
+            circuit: { breaker.phase.rawValue })
+        checks.vendorUnanswered = { access.unanswered }
+        checks.kafkaBrokers = c.kafka.brokers
+        checks.vendorBaseURL = Self.withoutCredentials(c.okayFace.baseURL)
+        let health = HealthServer(port: c.httpPort, checks: checks, onListening: onHTTPListening, logger: logger)
         // Both probes once before consuming, so a wrong password or an unmigrated database
         // holds the first request instead of meeting it; waited for 2 s at most, so a vendor
         // or database that hangs delays start-up (and /livez) by no more than that.
@@ -219,6 +220,14 @@ public final class GracefulShutdownTrigger: Sendable {
 }
 
 extension WorkerApplication {
+    /// A URL as it may be shown: user and password removed.
+    static func withoutCredentials(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.user != nil || components.password != nil else { return url }
+        components.user = nil
+        components.password = nil
+        return components.string ?? url
+    }
+
     /// `okayface_circuit_state`: 0 closed, 1 half-open (probing), 2 open.
     static func circuitGaugeValue(_ phase: CircuitBreaker.Phase) -> Int {
         switch phase {

@@ -75,6 +75,19 @@ struct OperatorMistakeTests {
         await stack.close()
     }
 
+    /// A wrong host or port in the base URL gets no HTTP answer at all: a worker started with
+    /// it is not ready (the cause names OKAYFACE_BASE_URL), and decides nothing.
+    @Test func aBaseURLThatNeverAnswersIsNotReady() async throws {
+        let stack = try await TestStack()
+        let worker = try stack.startWorker(["OKAYFACE_BASE_URL": "http://127.0.0.1:1"])
+        try await stack.publish(stack.request("no-answer-1"))
+        let body = try await readiness(worker, stack, 503, containing: "has not answered since start-up")
+        #expect(body.contains("OKAYFACE_BASE_URL http://127.0.0.1:1"), "\(body)")
+        #expect(try await stack.count("SELECT count(*) FROM verification_results") == 0)
+        try await worker.stop()
+        await stack.close()
+    }
+
     @Test func aTypoInTheVendorURLHoldsRequestsUntilItIsFixed() async throws {
         let stack = try await TestStack()
         let journey = try await stack.createJourney()

@@ -26,7 +26,8 @@ public final class DatabaseHealth: Sendable {
             switch self {
             case .unreachable(let why): "unreachable: \(why)"
             case .refused(let why): "refused: \(why)"
-            case .unmigrated(let why): "not migrated: \(why)"
+            case .unmigrated(let why) where why.contains("okayface-worker migrate"): "not migrated: \(why)"
+            case .unmigrated(let why): "not migrated: \(why): run okayface-worker migrate"
             }
         }
     }

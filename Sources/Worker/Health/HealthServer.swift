@@ -7,9 +7,11 @@ import ServiceLifecycle
 ///
 /// Live: the process serves HTTP. Ready: the worker can make progress: PostgreSQL is usable
 /// (reachable, our role accepted, migrated), a Kafka broker answers, and the vendor has not
-/// refused our account. Holding no partition is ready (a standby replica of a larger group),
-/// and so is an open circuit (a vendor outage is the vendor's, and every replica would
-/// otherwise turn NotReady together); the body names each component's state either way.
+/// refused our account, nor failed to give any HTTP answer since start-up (a wrong host or
+/// port in OKAYFACE_BASE_URL: a new replica with it must not pass as ready, which stops a
+/// rolling update). Holding no partition is ready (a standby replica of a larger group), and
+/// so is an open circuit once the vendor answered (an outage is the vendor's, and every replica
+/// would otherwise turn NotReady together); the body names each component's state either way.
 public struct HealthServer: Service {
     /// The readiness inputs, read on every probe.
     public struct Checks: Sendable {
@@ -20,6 +22,12 @@ public struct HealthServer: Service {
         public var kafka: @Sendable () -> Bool
         /// Whether the vendor accepts our account, as far as the worker knows.
         public var vendor: @Sendable () -> VendorState
+        /// Why the vendor gave no HTTP answer at all since start-up, or nil.
+        public var vendorUnanswered: @Sendable () -> String? = { nil }
+        /// `KAFKA_BROKERS`, named when no broker answers.
+        public var kafkaBrokers: String = ""
+        /// `OKAYFACE_BASE_URL` without credentials, named when the vendor gives no answer or a 404.
+        public var vendorBaseURL: String = ""
         /// `closed`, `open` or `half_open`.
         public var circuit: @Sendable () -> String
 
@@ -75,10 +83,15 @@ public struct HealthServer: Service {
                 vendorRefused = true
                 vendorBody["state"] = "refused"
                 vendorBody["detail"] = why
-                causes.append("the vendor refuses our account or configuration: \(why)")
+                causes.append("the vendor refuses our account or configuration: \(why)\(Self.hint(why, checks.vendorBaseURL))")
+            }
+            if case .unknown = vendor, let why = checks.vendorUnanswered() {
+                vendorRefused = true
+                vendorBody["detail"] = why
+                causes.append("the vendor has not answered since start-up: \(why) (is OKAYFACE_BASE_URL \(checks.vendorBaseURL) right?)")
             }
             if let databaseProblem { causes.append("PostgreSQL \(databaseProblem)") }
-            if !kafka { causes.append("no Kafka broker answers") }
+            if !kafka { causes.append("no Kafka broker answers (KAFKA_BROKERS \(checks.kafkaBrokers))") }
             let ready = causes.isEmpty
             var database: [String: Any] = ["state": databaseProblem == nil ? "usable" : "not usable"]
             if let databaseProblem { database["detail"] = databaseProblem }
@@ -111,8 +124,20 @@ public struct HealthServer: Service {
         try await app.run()
     }
 
+    /// Which setting a refusal points at.
+    static func hint(_ why: String, _ baseURL: String) -> String {
+        let code = why.split(separator: " ").first.map(String.init) ?? why
+        switch code {
+        case "HTTP_404": return " (is OKAYFACE_BASE_URL \(baseURL) right?)"
+        case "HTTP_401", "HTTP_403", "INCORRECT_PASSWORD", "USERNAME_NOT_EXIST", "MISSING_PARAM_CRENDENTIAL":
+            return " (check OKAYFACE_USERNAME and OKAYFACE_PASSWORD)"
+        case "MAX_JOURNEY_EXCEEDED": return " (the account's journey quota is used up)"
+        default: return ""
+        }
+    }
+
     private static func json(_ status: HTTPResponse.Status, _ body: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return Response(
             status: status, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -47,6 +47,7 @@ public struct VendorProbe: Service {
             // The vendor is down or slow: that says nothing about our account.
             logger.warning("vendor credentials probe got no answer", metadata: ["error": "\(code)"])
         case .transportFailed(let message, _):
+            access.noteNoAnswer(message)
             logger.warning("vendor credentials probe got no answer", metadata: ["error": "\(message)"])
         }
     }
