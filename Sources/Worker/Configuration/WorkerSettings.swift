@@ -68,7 +68,7 @@ public enum WorkerSettings {
         "how old a request (from `requestedAt`, else from its receipt) may get while the vendor keeps failing before it ends `vendor_unavailable`; younger ones wait out the outage")
     public static let workerMaxProcessingRuns = Setting(
         "WORKER_MAX_PROCESSING_RUNS", .integer(default: 5, range: 1...1000),
-        "starts without a decision after which a request is poison (`processing_failed`)")
+        "runs that died without a decision after which a request is poison (`processing_failed`); a run stopped on purpose (shutdown, rebalance) does not count")
 
     // The decision policy
     public static let thresholdFaceConfidence = Setting(

@@ -15,13 +15,16 @@ public struct VendorProbe: Service {
     /// keep the circuit (and every other request) waiting.
     public var breaker: CircuitBreaker?
     public var logger: Logger
-    /// Backoff between probes while refused: doubles from `minimumInterval` up to `maximumInterval`.
+    /// Backoff between probes while refused or held: doubles from `minimumInterval` up to
+    /// `maximumInterval`. Capped at 10 s: the probe is how the worker notices the vendor's
+    /// return (a refused or failed call creates no journey, so probing costs the account nothing
+    /// until the vendor answers), and an outage must not outlast itself by a minute.
     public var minimumInterval: Duration
     public var maximumInterval: Duration
 
     public init(
         vendor: any OkayFaceAPI, access: VendorAccess, breaker: CircuitBreaker? = nil, logger: Logger,
-        minimumInterval: Duration = .seconds(1), maximumInterval: Duration = .seconds(60)
+        minimumInterval: Duration = .seconds(1), maximumInterval: Duration = .seconds(10)
     ) {
         self.vendor = vendor
         self.access = access
