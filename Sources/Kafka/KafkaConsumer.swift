@@ -276,7 +276,8 @@ public final class KafkaConsumer: Sendable {
         if destroyIsSafe && everAssignedOrNotCooperative {
             client.destroy()
         } else {
-            logger.warning("leaking the closed consumer handle: it was never assigned, and destroying it could abort the process (librdkafka 2.0.2 bug)")
+            // Not the operator's concern: the process is ending and the handle has left the group.
+            logger.debug("not destroying a consumer handle that was never assigned (librdkafka 2.0.2 could abort)")
             client.abandon()
         }
         state.withLock { $0.shutDownFinished() }

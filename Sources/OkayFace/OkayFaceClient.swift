@@ -65,7 +65,8 @@ public final class OkayFaceClient: OkayFaceAPI {
             guard let code = parsed.errorCode else { return .success(parsed, httpStatus: parsed.httpStatus) }
             return .refused(code: code, httpStatus: parsed.httpStatus, answer: parsed)
         } catch {
-            logger.warning("OkayFace Plus got no answer", metadata: ["journeyId": "\(request.journeyId)", "error": "\(error)"])
+            // The pipeline logs the failed call with the request's ids ("transient vendor failure").
+            logger.debug("OkayFace Plus got no answer", metadata: ["journeyId": "\(request.journeyId)", "error": "\(error)"])
             return .transportFailed(message: error.description, timedOut: error == .timedOut)
         }
     }

@@ -211,7 +211,10 @@ public struct VerificationPipeline: Sendable {
             do {
                 return try await body()
             } catch {
-                logger.error("\(step) failed, will retry", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                // Every in-flight request retries on its own: one line each at the first failure
+                // and every tenth, not a flood while a database outage lasts (/readyz says it).
+                let level: Logger.Level = attempt == 1 || attempt % 10 == 0 ? .error : .debug
+                logger.log(level: level, "\(step) failed, will retry", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
                 do { try await Task.sleep(for: configuration.infrastructureRetry.delay(afterAttempt: attempt)) } catch {
                     return nil
                 }

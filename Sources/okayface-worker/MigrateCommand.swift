@@ -22,7 +22,9 @@ struct MigrateCommand: ParsableCommand {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
             FileHandle.standardError.write(Data((
-                "configuration error: MIGRATIONS_DIR: no migrations folder at \(directory)"
+                "configuration error: MIGRATIONS_DIR: no migrations folder at "
+                + (environment["MIGRATIONS_DIR"].map { "\($0)" }
+                    ?? "\(FileManager.default.currentDirectoryPath)/migrations nor at \(directory)")
                 + " (run from the folder that holds migrations/, or set MIGRATIONS_DIR or --migrations-dir)\n").utf8))
             throw ExitCode(78)
         }

@@ -305,6 +305,10 @@ struct WorkerConfigurationTests {
         #expect(throws: SettingFlags.Problem(description: "--worker-max-in-flight needs a value")) {
             try SettingFlags.apply(["--worker-max-in-flight"], to: [:])
         }
+        #expect(throws: SettingFlags.Problem(description:
+            "unknown command 'migrat' (did you mean migrate?); okayface-worker --help lists the commands")) {
+            try SettingFlags.apply(["migrat"], to: [:])
+        }
         #expect(try SettingFlags.apply(["--worker-max-in-flight=8", "--http-port", "0"], to: [:]) == ["WORKER_MAX_IN_FLIGHT": "8", "HTTP_PORT": "0"])
         #expect(try SettingFlags.apply(["--okayface-password-file", "/run/p"], to: ["OKAYFACE_PASSWORD": "x"]) == ["OKAYFACE_PASSWORD_FILE": "/run/p"])
         let run = try await CommandRun.run(CrashRecoveryTests.binary, ["run", "--workr-max-in-flight", "8"], environment: ["PATH": "/usr/bin:/bin"])

@@ -28,7 +28,7 @@ public struct ResultsReport: Sendable {
     /// The line that says the report is cut, or nil. The table ends with it; JSON and CSV
     /// stay machine-readable and the command writes it to standard error.
     public var truncationNote: String? {
-        more ? "more decisions match: only the newest \(limit) are shown (raise --limit or narrow the filters)" : nil
+        more ? "more decisions match: only the newest \(limit == 1 ? "one is" : "\(limit) are") shown (raise --limit or narrow the filters)" : nil
     }
 
     public func render(_ format: Format) throws -> [UInt8] {

@@ -29,6 +29,11 @@ public enum SettingFlags {
             let argument = arguments[index]
             index += 1
             guard argument.hasPrefix("--") else {
+                // The first word may be a mistyped command (`okayface-worker migrat`): `run` is
+                // the default command, so the parser hands it here.
+                if index == 1, let command = nearest(argument, among: commands) {
+                    throw Problem(description: "unknown command '\(argument)' (did you mean \(command)?); okayface-worker --help lists the commands")
+                }
                 throw Problem(description: "unexpected argument '\(argument)': settings are given as --name value")
             }
             let flag: String
@@ -59,7 +64,8 @@ public enum SettingFlags {
         for setting in WorkerSettings.all {
             let flags = setting.flagVariables.map { Setting.flag(for: $0) + " <value>" }.joined(separator: ", ")
             lines.append("  \(flags)")
-            var facts = [setting.isRequired ? "required" : "default " + plain(setting.defaultText)]
+            let shown = plain(setting.defaultText)
+            var facts = [setting.isRequired ? "required" : shown.hasPrefix("required") ? shown : "default " + shown]
             if !setting.rangeText.isEmpty { facts.append(plain(setting.rangeText)) }
             lines.append(contentsOf: wrap("\(setting.name): \(plain(setting.summary)) (\(facts.joined(separator: "; ")))", indent: 8))
         }
@@ -68,15 +74,23 @@ public enum SettingFlags {
         return lines.joined(separator: "\n")
     }
 
+    /// The commands of `okayface-worker`, for a mistyped first word.
+    static let commands = ["run", "migrate", "results", "purge"]
+
     /// A close flag name, for typos: ` (did you mean --x?)` or nothing.
     private static func suggestion(for flag: String) -> String {
-        var best: (flag: String, distance: Int)?
-        for candidate in variables.keys.sorted() {
-            let d = distance(candidate, flag)
+        nearest(flag, among: variables.keys.sorted()).map { " (did you mean \($0)?)" } ?? ""
+    }
+
+    /// The candidate at most 3 edits from `word`, the closest first.
+    private static func nearest(_ word: String, among candidates: [String]) -> String? {
+        var best: (word: String, distance: Int)?
+        for candidate in candidates {
+            let d = distance(candidate, word)
             if d < (best?.distance ?? Int.max) { best = (candidate, d) }
         }
-        guard let best, best.distance <= 3 else { return "" }
-        return " (did you mean \(best.flag)?)"
+        guard let best, best.distance <= 3 else { return nil }
+        return best.word
     }
 
     /// Levenshtein distance.

@@ -74,7 +74,8 @@ struct Settings {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), schemes.contains(scheme),
               url.host != nil
         else {
-            throw ConfigurationError(setting.name, "must be an absolute \(schemes.joined(separator: "/")) URL")
+            let shown = text.contains("@") ? "(a value with credentials)" : "\"\(text)\""
+            throw ConfigurationError(setting.name, "must be an absolute \(schemes.joined(separator: "/")) URL (got \(shown))")
         }
         return text
     }
