@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        // Tests only: running a command to its end (Tests/WorkerTests/CommandRun.swift).
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -135,6 +138,7 @@ let package = Package(
             dependencies: [
                 "Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "Pipeline", "OkayFace", "WebClient", "Digest",
                 "TestSupport", "Blocking", .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,40 +1,38 @@
-import Blocking
-import DevTools
 import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
-/// One run of a program from a test: exit status and both outputs. The outputs go to files,
-/// not pipes, so a chatty program cannot fill a pipe and stall, and the wait does not hold
-/// one of Swift's cooperative threads (`Process.exited()`).
+/// One run of a program from a test, to its end: exit status and both outputs, through
+/// swift-subprocess (its own I/O loop: the wait holds no thread, and a chatty program cannot
+/// fill a pipe and stall).
 struct CommandRun {
     let status: Int32
     let out: String
     let err: String
 
+    /// Outputs beyond this are an error: no command a test runs says that much.
+    static let outputLimit = 16 * 1024 * 1024
+
     static func run(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil,
         directory: String? = nil
     ) async throws -> CommandRun {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("okf-run-\(UUID().uuidString)").path
-        let outPath = base + ".out"
-        let errPath = base + ".err"
-        for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        defer { for path in [outPath, errPath] { try? FileManager.default.removeItem(atPath: path) } }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try ProcessLaunch.run(process)
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        await process.exited()
-        return CommandRun(
-            status: process.terminationStatus, out: try String(contentsOfFile: outPath, encoding: .utf8),
-            err: try String(contentsOfFile: errPath, encoding: .utf8))
+        let env: Environment = environment.map { values in
+            .custom(Dictionary(uniqueKeysWithValues: values.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } }))
+        } ?? .inherit
+        let result = try await Subprocess.run(
+            .path(FilePath(executable)), arguments: Arguments(arguments), environment: env,
+            workingDirectory: directory.map { FilePath($0) }, input: .string(input ?? ""),
+            output: .string(limit: outputLimit), error: .string(limit: outputLimit))
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = Int32(code)
+        case .signaled(let signal): status = 128 + Int32(signal)
+        }
+        return CommandRun(status: status, out: result.standardOutput, err: result.standardError)
     }
 }
