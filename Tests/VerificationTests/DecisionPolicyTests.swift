@@ -131,7 +131,12 @@ struct DecisionPolicyTests {
             faceConfidenceReviewBand: 10, livenessReviewBand: 0.1))
         #expect(banded.decide(answer(confidence: "70")) == .init(
             decision: .review, reasons: ["face_review"],
-            scores: Scores(faceConfidence: 70, liveness: 0.92, captureLiveness: 1, captureLivenessScore: 0.17)))
+            scores: Scores(faceConfidence: 70, liveness: 0.92, captureLiveness: 1, captureLivenessScore: 0.17),
+            checks: [
+                CheckOutcome(check: .faceMatch, value: 70, threshold: 75, reviewBand: 10, outcome: .review),
+                CheckOutcome(check: .liveness, value: 0.92, threshold: 0.5, reviewBand: 0.1, outcome: .pass),
+                CheckOutcome(check: .captureLiveness, value: 1, threshold: 0.5, reviewBand: 0, outcome: .pass),
+            ]))
         #expect(banded.decide(answer(confidence: "65")).decision == .review)
         #expect(banded.decide(answer(confidence: "64.9")).reasons == ["face_mismatch"])
         #expect(banded.decide(answer(liveness: "0.45")).reasons == ["liveness_review"])

@@ -10,17 +10,23 @@ public struct DecisionPolicy: Sendable {
         self.thresholds = thresholds
     }
 
-    /// What a decision is: the outcome, its reasons, and the numbers it was made on.
+    /// What a decision is: the outcome, its reasons, the numbers it was made on, and how each
+    /// check came out (empty when no check could be judged: the images, the vendor's refusal).
     public struct Verdict: Sendable, Equatable {
         public var decision: Decision
         public var reasons: [Reason]
         public var scores: Scores
+        public var checks: [CheckOutcome]
 
-        public init(decision: Decision, reasons: [Reason], scores: Scores) {
+        public init(decision: Decision, reasons: [Reason], scores: Scores, checks: [CheckOutcome] = []) {
             self.decision = decision
             self.reasons = reasons
             self.scores = scores
+            self.checks = checks
         }
+
+        /// What the onboarding app should do next.
+        public var nextAction: NextAction { NextAction.of(decision, reasons: reasons) }
     }
 
     public func decide(_ readings: CheckReadings) -> Verdict {
@@ -30,59 +36,44 @@ public struct DecisionPolicy: Sendable {
             return Verdict(decision: .error, reasons: [Self.reason(forVendorCode: code)], scores: scores)
         }
 
+        let checks = [
+            CheckOutcome.judge(
+                .faceMatch, scores.faceConfidence, threshold: thresholds.faceConfidence, band: thresholds.faceConfidenceReviewBand),
+            CheckOutcome.judge(.liveness, scores.liveness, threshold: thresholds.liveness, band: thresholds.livenessReviewBand),
+            CheckOutcome.judge(
+                .captureLiveness, scores.captureLiveness, threshold: thresholds.captureLiveness,
+                band: thresholds.captureLivenessReviewBand),
+        ]
+
         // A success answer must carry all three numbers; a check that carries `error` (often a
         // face-quality code such as FACE_TOO_SMALL) or nothing makes a decision impossible.
-        let checks = [readings.faceConfidence, readings.liveness, readings.captureLiveness]
-        if checks.contains(where: { $0.number == nil }) {
+        if checks.contains(where: { $0.outcome == .missing }) {
             var reasons = [Reason.incompleteVendorResponse]
-            for case .error(let code) in checks where !reasons.contains(.vendorError(code)) {
+            for case .error(let code) in [readings.faceConfidence, readings.liveness, readings.captureLiveness]
+            where !reasons.contains(.vendorError(code)) {
                 reasons.append(.vendorError(code))
             }
-            return Verdict(decision: .error, reasons: reasons, scores: scores)
+            return Verdict(decision: .error, reasons: reasons, scores: scores, checks: checks)
         }
 
-        var failed: [Reason] = []
-        var inReview: [Reason] = []
-        classify(
-            atLeast: scores.faceConfidence!, threshold: thresholds.faceConfidence,
-            band: thresholds.faceConfidenceReviewBand, fail: .faceMismatch, review: .faceReview,
-            failed: &failed, inReview: &inReview)
-        classify(
-            above: scores.liveness!, threshold: thresholds.liveness,
-            band: thresholds.livenessReviewBand, fail: .livenessFailed, review: .livenessReview,
-            failed: &failed, inReview: &inReview)
-        classify(
-            above: scores.captureLiveness!, threshold: thresholds.captureLiveness,
-            band: thresholds.captureLivenessReviewBand, fail: .captureLivenessFailed,
-            review: .captureLivenessReview, failed: &failed, inReview: &inReview)
-
-        if !failed.isEmpty { return Verdict(decision: .rejected, reasons: failed, scores: scores) }
-        if !inReview.isEmpty { return Verdict(decision: .review, reasons: inReview, scores: scores) }
-        return Verdict(decision: .approved, reasons: [], scores: scores)
+        let failed = checks.filter { $0.outcome == .fail }.map { Self.failure[$0.check]! }
+        let inReview = checks.filter { $0.outcome == .review }.map { Self.review[$0.check]! }
+        if !failed.isEmpty { return Verdict(decision: .rejected, reasons: failed, scores: scores, checks: checks) }
+        if !inReview.isEmpty { return Verdict(decision: .review, reasons: inReview, scores: scores, checks: checks) }
+        return Verdict(decision: .approved, reasons: [], scores: scores, checks: checks)
     }
+
+    private static let failure: [CheckOutcome.Check: Reason] = [
+        .faceMatch: .faceMismatch, .liveness: .livenessFailed, .captureLiveness: .captureLivenessFailed,
+    ]
+    private static let review: [CheckOutcome.Check: Reason] = [
+        .faceMatch: .faceReview, .liveness: .livenessReview, .captureLiveness: .captureLivenessReview,
+    ]
 
     /// The reason word for a vendor error answer. The 5 MB refusal comes back as a sentence,
     /// not a code, and has a reason word of its own.
     public static func reason(forVendorCode code: String) -> Reason {
         if code.hasPrefix("Request size exceed") { return .requestTooLarge }
         return .vendorError(code)
-    }
-
-    /// Passes when `value >= threshold`; inside [threshold - band, threshold) it is review.
-    private func classify(
-        atLeast value: Double, threshold: Double, band: Double, fail: Reason, review: Reason,
-        failed: inout [Reason], inReview: inout [Reason]
-    ) {
-        if value >= threshold { return }
-        if band > 0, value >= threshold - band { inReview.append(review) } else { failed.append(fail) }
-    }
-
-    /// Passes when `value > threshold`; inside (threshold - band, threshold] it is review.
-    private func classify(
-        above value: Double, threshold: Double, band: Double, fail: Reason, review: Reason,
-        failed: inout [Reason], inReview: inout [Reason]
-    ) {
-        if value > threshold { return }
-        if band > 0, value > threshold - band { inReview.append(review) } else { failed.append(fail) }
     }
 }

@@ -1,0 +1,60 @@
+/// How one check of a decision came out, with the numbers it was judged on: the `checks` of
+/// a decision, so it explains itself (README, Decision policy).
+public struct CheckOutcome: Sendable, Equatable {
+    /// Which check.
+    public enum Check: String, Sendable, CaseIterable {
+        case faceMatch
+        case liveness
+        case captureLiveness
+
+        /// The vendor's field the value comes from.
+        public var field: String {
+            switch self {
+            case .faceMatch: "result_idcard.confidence"
+            case .liveness: "imageBestLiveness.probability"
+            case .captureLiveness: "imageBestCaptureLiveness.probability"
+            }
+        }
+
+        /// How the value passes: face match at or above its threshold, liveness above it.
+        public var rule: String { self == .faceMatch ? ">=" : ">" }
+    }
+
+    /// The verdict of one check.
+    public enum Outcome: String, Sendable {
+        case pass
+        case fail
+        /// Inside the review band below the threshold.
+        case review
+        /// No number: the check carried an error or nothing.
+        case missing
+    }
+
+    public var check: Check
+    public var value: Double?
+    public var threshold: Double
+    public var reviewBand: Double
+    public var outcome: Outcome
+
+    public init(check: Check, value: Double?, threshold: Double, reviewBand: Double, outcome: Outcome) {
+        self.check = check
+        self.value = value
+        self.threshold = threshold
+        self.reviewBand = reviewBand
+        self.outcome = outcome
+    }
+
+    /// Judges `value` by the check's rule: at or above (face match) or above (liveness) the
+    /// threshold passes; inside the band below it is review; lower fails.
+    public static func judge(_ check: Check, _ value: Double?, threshold: Double, band: Double) -> CheckOutcome {
+        let outcome: Outcome
+        if let value {
+            let passes = check == .faceMatch ? value >= threshold : value > threshold
+            let inBand = band > 0 && (check == .faceMatch ? value >= threshold - band : value > threshold - band)
+            outcome = passes ? .pass : inBand ? .review : .fail
+        } else {
+            outcome = .missing
+        }
+        return CheckOutcome(check: check, value: value, threshold: threshold, reviewBand: band, outcome: outcome)
+    }
+}
