@@ -7,8 +7,8 @@ import Synchronization
 ///
 /// Elastic: a job that finds every thread taken gets a new one (up to `maxThreads`), so a job
 /// blocked in CREATE DATABASE never holds up one that could run (a fixed pool of 32 was seen
-/// all blocked at once). How many tests run at once is bounded by the test runner instead
-/// (`scripts/test` sets `SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH`).
+/// all blocked at once). How many tests run at once is bounded by the trait instead
+/// (`OKAYFACE_TEST_WIDTH`, 8 by default).
 ///
 /// `@unchecked Sendable`: all state is behind the `Mutex` and the semaphores.
 public final class BlockingExecutor: TaskExecutor, @unchecked Sendable {

@@ -14,12 +14,7 @@ public func waitUntil(
     _ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    if try await condition() { return }
+    if try await eventually(timeout: timeout, condition) { return }
     Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
     throw WaitTimedOut(what: what)
 }

@@ -33,11 +33,7 @@ final class TestStack: Sendable {
     let samples: String
     let scratch: String
 
-    static var root: String {
-        if let root = ProcessInfo.processInfo.environment["OKAYFACE_TEST_ROOT"] { return root }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }
+    static var root: String { TestServices.root }
 
     /// - Parameter databaseServer: a server URL to create the test's database on; the shared
     ///   test server (`DATABASE_URL`) by default.

@@ -26,7 +26,6 @@ public final class DatabaseHealth: Sendable {
             switch self {
             case .unreachable(let why): "unreachable: \(why)"
             case .refused(let why): "refused: \(why)"
-            case .unmigrated(let why) where why.contains("okayface-worker migrate"): "not migrated: \(why)"
             case .unmigrated(let why): "not migrated: \(why): run okayface-worker migrate"
             }
         }
@@ -114,7 +113,7 @@ public final class DatabaseHealth: Sendable {
                 return version
             }
             if version < required {
-                set(.unmigrated("the schema is at version \(version), this worker needs \(required): run okayface-worker migrate"))
+                set(.unmigrated("the schema is at version \(version), this worker needs \(required)"))
             } else {
                 set(nil)
             }
