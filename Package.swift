@@ -22,6 +22,11 @@ let package = Package(
         // Tests only: running a command to its end (Tests/WorkerTests/CommandRun.swift).
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        // The console: bcrypt for passwords (HummingbirdBcrypt); swift-crypto, which it brings,
+        // for SHA-256 everywhere (Sources/Digest).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -41,8 +46,9 @@ let package = Package(
         // library); its own module because the domain, the vendor client, the image store and
         // the HTTP client all pass it along, and Verification sits above OkayFace.
         .target(name: "Payload"),
-        // SHA-256 for migration checksums and simulator scores; its own module so image checks can use it too.
-        .target(name: "Digest"),
+        // SHA-256 (swift-crypto's) for migration checksums, image checks, policy hashes, token
+        // hashes and simulator scores, behind one small API.
+        .target(name: "Digest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "OkayFace", dependencies: ["WebClient", "Payload", .product(name: "Logging", package: "swift-log")]),
         // The domain: events, decisions, reasons. Knows no vendor, no C, no metrics.
         .target(name: "Verification", dependencies: ["Payload", "Digest"]),
@@ -70,6 +76,20 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The console: people, tokens and sessions, review actions with four eyes, the JSON API.
+        .target(
+            name: "Console",
+            dependencies: [
+                "Worker", "Verification", "Pipeline", "Postgres", "Kafka", "Blocking", "Digest",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "Simulator",
             dependencies: [
@@ -92,7 +112,10 @@ let package = Package(
         // Thin executables: argument parsing and nothing else.
         .executableTarget(
             name: "okayface-worker",
-            dependencies: ["Worker", "Postgres", "Verification", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Worker", "Console", "Postgres", "Verification", "Pipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // The external-input parsers as libFuzzer targets (scripts/fuzz); an ordinary build
         // replays the corpus in fuzz/ through them.

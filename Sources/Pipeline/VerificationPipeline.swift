@@ -109,12 +109,14 @@ public struct VerificationPipeline: Sendable {
             requestId: request.requestId, journeyId: done.journeyId, subject: request.subject,
             decision: verdict.decision, reasons: verdict.reasons, scores: verdict.scores,
             thresholds: configuration.policy.thresholds, vendor: done.vendorSummary,
-            attempts: done.calls.filter { $0.endpoint == .okayFacePlus }.count, processedAt: Date())
+            attempts: done.calls.filter { $0.endpoint == .okayFacePlus }.count, processedAt: Date(),
+            policy: configuration.policy.reference, checks: verdict.checks, nextAction: verdict.nextAction)
         var stored = request
         stored.journeyId = done.journeyId
         let record = VerificationRecord(
             request: stored, journeyCreated: done.journeyCreated, source: message.coordinates, result: result,
-            vendorCalls: done.calls, processingRuns: runs, vendorRuns: earlierVendorRuns + (done.reachedVendor ? 1 : 0))
+            vendorCalls: done.calls, processingRuns: runs, vendorRuns: earlierVendorRuns + (done.reachedVendor ? 1 : 0),
+            policy: configuration.policy)
 
         decided()
         guard let saved = await untilDone(logger, "save", { try await store.save(record) }) else {

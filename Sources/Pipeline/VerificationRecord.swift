@@ -16,11 +16,15 @@ public struct VerificationRecord: Sendable {
     public var processingRuns: Int
     /// Runs that reached the vendor, this one included.
     public var vendorRuns: Int
+    /// The policy `result` was decided by, stored once per hash (`decision_policies`).
+    public var policy: DecisionPolicy
 
     public init(
         request: VerificationRequested, journeyCreated: Bool, source: IncomingMessage.Coordinates,
-        result: VerificationCompleted, vendorCalls: [VendorCallRecord], processingRuns: Int = 1, vendorRuns: Int = 0
+        result: VerificationCompleted, vendorCalls: [VendorCallRecord], processingRuns: Int = 1, vendorRuns: Int = 0,
+        policy: DecisionPolicy = DecisionPolicy()
     ) {
+        self.policy = policy
         self.request = request
         self.journeyCreated = journeyCreated
         self.source = source

@@ -210,7 +210,8 @@ public final class GracefulShutdownTrigger: Sendable {
         if let group { Task { await group.triggerGracefulShutdown() } }
     }
 
-    fileprivate func attach(_ group: ServiceGroup) {
+    /// Hands the trigger the group it stops (the worker's, the console's).
+    public func attach(_ group: ServiceGroup) {
         let requested = state.withLock { s in
             s.group = group
             return s.requested

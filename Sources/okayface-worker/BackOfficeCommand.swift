@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import Foundation
 import Postgres
 import Worker
@@ -15,11 +16,21 @@ enum BackOfficeCommand {
         }
     }
 
+    /// The environment with `--database-url` laid over it.
+    static func environment(_ databaseURL: String?) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        if let databaseURL { environment["DATABASE_URL"] = databaseURL; environment["DATABASE_URL_FILE"] = nil }
+        return environment
+    }
+
     static func withConnection<T>(_ url: String, _ body: (PostgresConnection) throws -> T) throws -> T {
         do {
             let connection = try PostgresConnection(url: url)
             defer { connection.close() }
             return try body(connection)
+        } catch let problem as People.Problem {
+            FileHandle.standardError.write(Data("\(problem)\n".utf8))
+            throw ExitCode.failure
         } catch {
             FileHandle.standardError.write(Data("database error: \(error)\n".utf8))
             throw ExitCode.failure

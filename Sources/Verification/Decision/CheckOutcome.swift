@@ -1,8 +1,8 @@
 /// How one check of a decision came out, with the numbers it was judged on: the `checks` of
 /// a decision, so it explains itself (README, Decision policy).
-public struct CheckOutcome: Sendable, Equatable {
+public struct CheckOutcome: Sendable, Equatable, Codable {
     /// Which check.
-    public enum Check: String, Sendable, CaseIterable {
+    public enum Check: String, Sendable, CaseIterable, Codable {
         case faceMatch
         case liveness
         case captureLiveness
@@ -21,7 +21,7 @@ public struct CheckOutcome: Sendable, Equatable {
     }
 
     /// The verdict of one check.
-    public enum Outcome: String, Sendable {
+    public enum Outcome: String, Sendable, Codable {
         case pass
         case fail
         /// Inside the review band below the threshold.
@@ -56,5 +56,31 @@ public struct CheckOutcome: Sendable, Equatable {
             outcome = .missing
         }
         return CheckOutcome(check: check, value: value, threshold: threshold, reviewBand: band, outcome: outcome)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case check, field, value, rule, threshold, reviewBand, outcome
+    }
+
+    /// As in the event's `checks` (README, Events): the vendor's field and the rule beside the
+    /// numbers, and `value` as an explicit null when the vendor gave none.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(check, forKey: .check)
+        try c.encode(check.field, forKey: .field)
+        try c.encode(value, forKey: .value)
+        try c.encode(check.rule, forKey: .rule)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(reviewBand, forKey: .reviewBand)
+        try c.encode(outcome, forKey: .outcome)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        check = try c.decode(Check.self, forKey: .check)
+        value = try c.decodeIfPresent(Double.self, forKey: .value)
+        threshold = try c.decode(Double.self, forKey: .threshold)
+        reviewBand = try c.decodeIfPresent(Double.self, forKey: .reviewBand) ?? 0
+        outcome = try c.decode(Outcome.self, forKey: .outcome)
     }
 }

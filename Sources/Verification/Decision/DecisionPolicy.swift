@@ -1,14 +1,29 @@
+import Digest
+
 /// Turns what the vendor measured into a decision (README, Decision policy).
 ///
 /// Face match passes when `confidence >= threshold`; face and capture liveness pass only when
 /// `probability > threshold`, so exactly 0.5 fails: the vendor's interpretation page, and the
 /// stricter reading against fraud.
 public struct DecisionPolicy: Sendable {
-    public var thresholds: Thresholds
+    public let thresholds: Thresholds
+    /// Which policy this is, named by `POLICY_ID`.
+    public let id: String
+    /// The policy as it is hashed and stored (`decision_policies`): see `PolicyDocument`.
+    public let canonicalJSON: String
+    /// `sha256:` and the hex SHA-256 of `canonicalJSON`: two decisions with the same hash were
+    /// made by the same rules, whatever the policy was called.
+    public let hash: String
 
-    public init(thresholds: Thresholds = .vendorRecommended) {
+    public init(thresholds: Thresholds = .vendorRecommended, id: String = "default") {
         self.thresholds = thresholds
+        self.id = id
+        canonicalJSON = PolicyDocument(thresholds: thresholds).canonicalJSON
+        hash = "sha256:" + SHA256.hex(Array(canonicalJSON.utf8))
     }
+
+    /// What a decision names of the policy it was made by.
+    public var reference: PolicyReference { PolicyReference(id: id, hash: hash) }
 
     /// What a decision is: the outcome, its reasons, the numbers it was made on, and how each
     /// check came out (empty when no check could be judged: the images, the vendor's refusal).

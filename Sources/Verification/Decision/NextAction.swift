@@ -29,6 +29,9 @@ public enum NextAction: String, Sendable, Codable, CaseIterable {
         "UNRECOGNIZED_IMAGE", "UNRESOLVED_PIC_CONTENT",
     ]
 
+    /// Which action wins when the reasons of an `error` point to several.
+    public static let errorPrecedence: [NextAction] = [.retakePhotos, .fixRequest, .retryLater]
+
     /// The next action of a decision. `error` decisions take the action of their reasons, the
     /// first of `retake_photos`, `fix_request`, `retry_later` that any reason points to: a
     /// customer who must retake a photo is told so even when something else went wrong too.
@@ -39,7 +42,7 @@ public enum NextAction: String, Sendable, Codable, CaseIterable {
         case .review: return .awaitReview
         case .error:
             let actions = Set(reasons.map(action(of:)))
-            for action in [NextAction.retakePhotos, .fixRequest, .retryLater] where actions.contains(action) { return action }
+            for action in errorPrecedence where actions.contains(action) { return action }
             // An error without a reason has nobody to blame: it may work later.
             return .retryLater
         }

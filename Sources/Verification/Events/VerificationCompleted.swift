@@ -36,10 +36,25 @@ public struct VerificationCompleted: Sendable, Equatable, Codable {
     /// OkayFace Plus calls made for this request (0 when it ended before the vendor).
     public var attempts: Int
     public var processedAt: Date
+    /// 1 for the worker's decision, N + 1 for each review after it (README, Human review).
+    public var revision: Int
+    /// The policy the automated decision was made by; nil only in events of earlier versions.
+    public var policy: PolicyReference?
+    /// How each check came out; empty when none could be judged (an image, a refusal).
+    public var checks: [CheckOutcome]
+    /// What the onboarding app should do next.
+    public var nextAction: NextAction
+    /// Who changed the decision and why; nil for revision 1.
+    public var review: Review?
+
+    /// Whether sending the request again (after the next action) can change the outcome.
+    public var retryable: Bool { nextAction.retryable }
 
     public init(
         requestId: String, journeyId: String?, subject: String?, decision: Decision, reasons: [Reason],
-        scores: Scores, thresholds: Thresholds, vendor: VendorSummary, attempts: Int, processedAt: Date
+        scores: Scores, thresholds: Thresholds, vendor: VendorSummary, attempts: Int, processedAt: Date,
+        revision: Int = 1, policy: PolicyReference? = nil, checks: [CheckOutcome] = [], nextAction: NextAction? = nil,
+        review: Review? = nil
     ) {
         self.requestId = requestId
         self.journeyId = journeyId
@@ -51,11 +66,28 @@ public struct VerificationCompleted: Sendable, Equatable, Codable {
         self.vendor = vendor
         self.attempts = attempts
         self.processedAt = processedAt
+        self.revision = revision
+        self.policy = policy
+        self.checks = checks
+        self.nextAction = nextAction ?? NextAction.of(decision, reasons: reasons)
+        self.review = review
+    }
+
+    /// The next revision: `review`'s action in force, everything the worker measured kept.
+    /// The reasons stay the worker's (what the checks found); the review says what a person
+    /// decided and why.
+    public func reviewed(_ review: Review) -> VerificationCompleted {
+        var next = self
+        next.revision = revision + 1
+        next.decision = review.action.decision
+        next.nextAction = review.action.nextAction
+        next.review = review
+        return next
     }
 
     private enum CodingKeys: String, CodingKey {
         case schemaVersion, requestId, journeyId, subject, decision, reasons, scores, thresholds, vendor, attempts,
-            processedAt
+            processedAt, revision, policy, checks, nextAction, retryable, review
     }
 
     private enum ScoreKeys: String, CodingKey {
@@ -80,6 +112,12 @@ public struct VerificationCompleted: Sendable, Equatable, Codable {
         try c.encode(vendor, forKey: .vendor)
         try c.encode(attempts, forKey: .attempts)
         try c.encode(Timestamp.format(processedAt), forKey: .processedAt)
+        try c.encode(revision, forKey: .revision)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(checks, forKey: .checks)
+        try c.encode(nextAction, forKey: .nextAction)
+        try c.encode(retryable, forKey: .retryable)
+        try c.encodeIfPresent(review, forKey: .review)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -108,6 +146,12 @@ public struct VerificationCompleted: Sendable, Equatable, Codable {
             throw DecodingError.dataCorruptedError(forKey: .processedAt, in: c, debugDescription: "not RFC 3339")
         }
         processedAt = date
+        // Events of earlier versions carry none of these: revision 1, the next action its table gives.
+        revision = try c.decodeIfPresent(Int.self, forKey: .revision) ?? 1
+        policy = try c.decodeIfPresent(PolicyReference.self, forKey: .policy)
+        checks = try c.decodeIfPresent([CheckOutcome].self, forKey: .checks) ?? []
+        nextAction = try c.decodeIfPresent(NextAction.self, forKey: .nextAction) ?? NextAction.of(decision, reasons: reasons)
+        review = try c.decodeIfPresent(Review.self, forKey: .review)
     }
 
     /// The event's bytes as published (sorted keys, so equal events give equal bytes).

@@ -11,18 +11,25 @@ public enum SettingFlags {
         public init(description: String) { self.description = description }
     }
 
-    /// Flag → variable, for every setting.
-    static let variables: [String: String] = {
+    /// Flag → variable, for every setting of `settings`.
+    static func variables(_ settings: [Setting]) -> [String: String] {
         var map: [String: String] = [:]
-        for setting in WorkerSettings.all {
+        for setting in settings {
             for variable in setting.flagVariables { map[Setting.flag(for: variable)] = variable }
         }
         return map
-    }()
+    }
+
+    static let variables = variables(WorkerSettings.all)
 
     /// `environment` with the variables `arguments` set laid over it. A secret's file flag
     /// replaces the secret itself from the environment, so the two forms never clash.
-    public static func apply(_ arguments: [String], to environment: [String: String]) throws(Problem) -> [String: String] {
+    /// `settings` and `command` are those of another command than `run` (`console`).
+    public static func apply(
+        _ arguments: [String], to environment: [String: String], settings: [Setting] = WorkerSettings.all,
+        command: String = "run"
+    ) throws(Problem) -> [String: String] {
+        let variables = settings == WorkerSettings.all ? Self.variables : variables(settings)
         var values = environment
         var index = arguments.startIndex
         while index < arguments.endIndex {
@@ -31,7 +38,7 @@ public enum SettingFlags {
             guard argument.hasPrefix("--") else {
                 // The first word may be a mistyped command (`okayface-worker migrat`): `run` is
                 // the default command, so the parser hands it here.
-                if index == 1, let command = nearest(argument, among: commands) {
+                if index == 1, command == "run", let command = nearest(argument, among: commands) {
                     throw Problem(description: "unknown command '\(argument)' (did you mean \(command)?); okayface-worker --help lists the commands")
                 }
                 throw Problem(description: "unexpected argument '\(argument)': settings are given as --name value")
@@ -50,7 +57,8 @@ public enum SettingFlags {
                 index += 1
             }
             guard let variable = variables[flag] else {
-                throw Problem(description: "unknown option '\(flag)'\(suggestion(for: flag)); okayface-worker run --help lists the settings")
+                throw Problem(
+                    description: "unknown option '\(flag)'\(suggestion(for: flag, among: variables)); okayface-worker \(command) --help lists the settings")
             }
             values[variable] = value
             if variable.hasSuffix("_FILE") { values[String(variable.dropLast("_FILE".count))] = nil }
@@ -59,9 +67,12 @@ public enum SettingFlags {
     }
 
     /// The settings as `run --help` lists them: flag, variable, default, values, meaning.
-    public static var help: String {
+    public static var help: String { help(WorkerSettings.all, kafkaConfig: true) }
+
+    /// The same for another command's `settings`.
+    public static func help(_ settings: [Setting], kafkaConfig: Bool) -> String {
         var lines = ["SETTINGS (each flag sets the environment variable it names; a flag wins):"]
-        for setting in WorkerSettings.all {
+        for setting in settings {
             let flags = setting.flagVariables.map { Setting.flag(for: $0) + " <value>" }.joined(separator: ", ")
             lines.append("  \(flags)")
             let shown = plain(setting.defaultText)
@@ -69,16 +80,20 @@ public enum SettingFlags {
             if !setting.rangeText.isEmpty { facts.append(plain(setting.rangeText)) }
             lines.append(contentsOf: wrap("\(setting.name): \(plain(setting.summary)) (\(facts.joined(separator: "; ")))", indent: 8))
         }
-        lines.append("  --kafka-config <prop=value>")
-        lines.append(contentsOf: wrap("\(WorkerSettings.kafkaConfigPrefix)<PROP>: any librdkafka property (repeatable)", indent: 8))
+        if kafkaConfig {
+            lines.append("  --kafka-config <prop=value>")
+            lines.append(contentsOf: wrap("\(WorkerSettings.kafkaConfigPrefix)<PROP>: any librdkafka property (repeatable)", indent: 8))
+        }
         return lines.joined(separator: "\n")
     }
 
     /// The commands of `okayface-worker`, for a mistyped first word.
-    static let commands = ["run", "migrate", "results", "purge"]
+    static let commands = [
+        "run", "migrate", "results", "purge", "console", "users", "tokens", "grant-reader",
+    ]
 
     /// A close flag name, for typos: ` (did you mean --x?)` or nothing.
-    private static func suggestion(for flag: String) -> String {
+    private static func suggestion(for flag: String, among variables: [String: String]) -> String {
         nearest(flag, among: variables.keys.sorted()).map { " (did you mean \($0)?)" } ?? ""
     }
 

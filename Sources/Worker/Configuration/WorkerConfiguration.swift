@@ -30,6 +30,8 @@ public struct WorkerConfiguration: Sendable {
     public var vendorRetry: RetryPolicy
     public var maxInFlight: Int
     public var thresholds: Thresholds
+    /// `POLICY_ID`.
+    public var policyId: String = "default"
     public var imageAllowList: ImageAllowList
     /// The most one of the three files may hold (`IMAGE_MAX_BYTES`).
     public var maxImageBytes: Int
@@ -107,6 +109,11 @@ public struct WorkerConfiguration: Sendable {
             livenessReviewBand: try s.requiredNumber(W.reviewBandLiveness),
             captureLivenessReviewBand: try s.requiredNumber(W.reviewBandCaptureLiveness))
 
+        let policyId = try s.requiredText(W.policyId)
+        guard policyId.count <= 64, policyId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            throw ConfigurationError(W.policyId.name, "must be 1–64 letters, digits, '.', '_' or '-' (got \"\(policyId)\")")
+        }
+
         let allowedPrefixes = try s.requiredText(W.imageAllowedPrefixes)
         let allowList: ImageAllowList
         do {
@@ -128,6 +135,7 @@ public struct WorkerConfiguration: Sendable {
             vendorRetry: vendorRetry,
             maxInFlight: try s.int(W.workerMaxInFlight),
             thresholds: thresholds,
+            policyId: policyId,
             imageAllowList: allowList,
             maxImageBytes: try s.int(W.imageMaxBytes),
             remoteImages: remoteImages,
@@ -148,7 +156,7 @@ public struct WorkerConfiguration: Sendable {
     /// librdkafka properties from `KAFKA_CONFIG_<PROP>` (`_` → `.`, lower-cased), each one
     /// checked with librdkafka itself. `KAFKA_CONFIG_<PROP>_FILE` reads the value from a file
     /// (no librdkafka property ends in `.file`), for secrets such as `sasl.password`.
-    private static func kafkaProperties(_ s: Settings) throws(ConfigurationError) -> [String: String] {
+    static func kafkaProperties(_ s: Settings) throws(ConfigurationError) -> [String: String] {
         let prefix = W.kafkaConfigPrefix
         var extra: [String: String] = [:]
         var variableOf: [String: String] = [:]
@@ -255,7 +263,10 @@ public struct WorkerConfiguration: Sendable {
     ///
     /// `linger.ms` is 1 unless set: results leave in bursts, one per group commit, so waiting
     /// longer for more messages only adds latency.
-    public var producerProperties: [String: String] {
+    public var producerProperties: [String: String] { Self.producerProperties(kafka) }
+
+    /// The producer's properties for `kafka`'s brokers and `KAFKA_CONFIG_*` (the console's too).
+    static func producerProperties(_ kafka: Kafka) -> [String: String] {
         var p = ["bootstrap.servers": kafka.brokers, "linger.ms": "1"]
         // Consumer-only properties would make the producer refuse to start.
         let consumerOnly: Set = [
@@ -270,7 +281,7 @@ public struct WorkerConfiguration: Sendable {
     /// The pipeline's view of the configuration.
     public var pipeline: PipelineConfiguration {
         PipelineConfiguration(
-            policy: DecisionPolicy(thresholds: thresholds), vendorRetry: vendorRetry, maxImageBytes: maxImageBytes,
+            policy: DecisionPolicy(thresholds: thresholds, id: policyId), vendorRetry: vendorRetry, maxImageBytes: maxImageBytes,
             requestDeadline: requestDeadline, maxRequestAge: maxRequestAge,
             maxProcessingRuns: maxProcessingRuns, workerId: Self.workerId)
     }

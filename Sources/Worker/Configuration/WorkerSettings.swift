@@ -85,6 +85,10 @@ public enum WorkerSettings {
         "REVIEW_BAND_CAPTURE_LIVENESS", .number(default: 0, range: 0...1),
         "review band width below the capture-liveness threshold (0: none)")
 
+    public static let policyId = Setting(
+        "POLICY_ID", .text(default: "default"),
+        "names the policy in every decision (`policy.id`); its hash covers the thresholds, bands and the next-action table; 1–64 letters, digits, `.`, `_`, `-`")
+
     // Images
     public static let imageAllowedPrefixes = Setting(
         "IMAGE_ALLOWED_PREFIXES", .requiredText,
@@ -149,7 +153,7 @@ public enum WorkerSettings {
         workerMaxInFlight, workerShutdownGraceMs, workerRebalanceGraceMs, workerRequestDeadlineMs,
         workerMaxRequestAgeMs, workerMaxProcessingRuns,
         thresholdFaceConfidence, thresholdLiveness, thresholdCaptureLiveness,
-        reviewBandFaceConfidence, reviewBandLiveness, reviewBandCaptureLiveness,
+        reviewBandFaceConfidence, reviewBandLiveness, reviewBandCaptureLiveness, policyId,
         imageAllowedPrefixes, imageMaxBytes, imageConnectTimeoutMs, imageTimeoutMs, imageMaxAttempts,
         imageCAFile, imageSpoolDir, s3Endpoint, s3Region, awsAccessKeyId, awsSecretAccessKey, awsSessionToken,
         outboxRecoveryIntervalMs, httpPort, logLevel, logFormat,
@@ -161,15 +165,18 @@ public enum WorkerSettings {
     }
 
     /// The README's configuration table, header included.
-    public static var markdownTable: String {
+    public static var markdownTable: String { markdownTable(of: all, withKafkaConfig: true) }
+
+    /// A table of `settings`; the `KAFKA_CONFIG_<PROP>` row after the topics when asked.
+    static func markdownTable(of settings: [Setting], withKafkaConfig: Bool) -> String {
         var rows = ["| variable | default | values | meaning |", "|---|---|---|---|"]
-        for setting in all {
+        for setting in settings {
             let names: String
             if case .secret = setting.value { names = "`\(setting.name)` or `\(setting.name)_FILE`" } else { names = "`\(setting.name)`" }
             let values: String
             if case .secret = setting.value { values = "secret" } else { values = setting.rangeText.isEmpty ? "text" : setting.rangeText }
             rows.append("| \(names) | \(setting.defaultText) | \(values) | \(setting.summary) |")
-            if setting == kafkaDLQTopic { rows.append(kafkaConfigRow) }
+            if withKafkaConfig, setting == kafkaDLQTopic { rows.append(kafkaConfigRow) }
         }
         return rows.joined(separator: "\n") + "\n"
     }

@@ -108,7 +108,7 @@ public final class DatabaseHealth: Sendable {
                     .first?.int("version") ?? 0
                 // Every table the worker reads or writes, so a missing grant shows here too.
                 _ = try connection.query("""
-                    SELECT 1 FROM verification_requests, verification_results, vendor_calls, outbox, request_claims WHERE false
+                    SELECT 1 FROM verification_requests, verification_results, vendor_calls, outbox, request_claims, decision_history, decision_policies WHERE false
                     """)
                 return version
             }

@@ -9,9 +9,9 @@ import Darwin
 /// Whether `HTTP_PORT` can be listened on, asked before anything else starts: a port already
 /// in use must stop start-up with one line naming the setting, not fail inside the service
 /// group after the consumer joined.
-enum PortCheck {
+public enum PortCheck {
     /// nil when a TCP socket can bind `0.0.0.0:port` (the port is free), else the reason.
-    static func problem(port: Int) -> String? {
+    public static func problem(port: Int) -> String? {
         guard port != 0 else { return nil }  // the kernel picks a free one
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -103,7 +103,8 @@ enum DecisionSQL {
                 INSERT INTO verification_results (
                     request_id, journey_id, subject, decision, reasons, face_confidence, liveness_probability,
                     capture_liveness_probability, capture_liveness_score, thresholds, vendor_http_status, vendor_message,
-                    attempts, requested_at, processed_at)
+                    attempts, requested_at, processed_at, revision, policy_id, policy_hash, checks, next_action, retryable,
+                    automated_decision, automated_reasons, vendor_status, vendor_message_code)
                 VALUES
             """)
         for (n, index) in unique.enumerated() {
@@ -117,6 +118,9 @@ enum DecisionSQL {
                 result.scores.faceConfidence, result.scores.liveness, result.scores.captureLiveness,
                 result.scores.captureLivenessScore, PostgresValue.jsonb(thresholdsJSON(result.thresholds)),
                 result.vendor.httpStatus, vendorMessage, result.attempts, r.request.requestedAt, result.processedAt,
+                result.revision, result.policy?.id, result.policy?.hash, PostgresValue.jsonb(checksJSON(result.checks)),
+                result.nextAction.rawValue, result.retryable, result.decision.rawValue, result.reasons.map(\.word),
+                result.vendor.status, result.vendor.messageCode,
             ])
         }
         // The claims have served their purpose either way; the request rows keep the counts.
@@ -178,6 +182,24 @@ enum DecisionSQL {
                     WHERE v.request_id IN (SELECT request_id FROM r))
                 """)
         }
+        // Every policy once; its first batch stores it, the others find it there.
+        var policies: [String: DecisionPolicy] = [:]
+        for index in unique { policies[records[index].policy.hash] = records[index].policy }
+        q.append(unsafeSQL: """
+            ,
+            p AS (
+                INSERT INTO decision_policies (hash, policy_id, canonical, policy)
+                SELECT * FROM (VALUES
+            """)
+        for (n, policy) in policies.values.sorted(by: { $0.hash < $1.hash }).enumerated() {
+            if n > 0 { q.append(unsafeSQL: ",") }
+            q.appendRow([policy.hash, policy.id, policy.canonicalJSON, PostgresValue.jsonb(policy.canonicalJSON)],
+                        types: ["text", "text", "text", "jsonb"])
+        }
+        q.append(unsafeSQL: """
+            ) AS v (hash, policy_id, canonical, policy)
+                ON CONFLICT (hash) DO NOTHING)
+            """)
         q.append(unsafeSQL: """
             ,
             o AS (
@@ -212,6 +234,11 @@ enum DecisionSQL {
     }
 
     private static let lastThresholds = Mutex<(Thresholds, String)?>(nil)
+
+    /// The `checks` column: the event's `checks`, as JSON.
+    static func checksJSON(_ checks: [CheckOutcome]) -> String {
+        checks.isEmpty ? "[]" : String(decoding: json(checks), as: UTF8.self)
+    }
 
     private static func json(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
