@@ -159,7 +159,8 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "Pipeline", "OkayFace", "WebClient", "Digest",
+                "Worker", "Console", "Simulator", "Kafka", "Postgres", "DevTools", "Verification", "Pipeline", "OkayFace", "WebClient",
+                "Digest",
                 "TestSupport", "Blocking", .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
             ]),

@@ -39,6 +39,8 @@ public struct AuditEntry: Sendable {
 
     /// Who runs a command on this machine: `cli:` and the login name.
     public static var commandLineActor: String {
-        "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown")
+        let environment = ProcessInfo.processInfo.environment
+        let name = environment["USER"] ?? environment["LOGNAME"] ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "unknown"
+        return "cli:" + name
     }
 }
