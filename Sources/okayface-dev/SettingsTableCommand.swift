@@ -1,14 +1,16 @@
 import ArgumentParser
 import Worker
 
-/// `okayface-dev settings-table`: the README's configuration table, made from
-/// `WorkerSettings.all`; paste it between the README's `settings-table` markers
-/// (`ConfigurationTableTests` fails until the two agree).
+/// `okayface-dev settings-table [--console]`: the README's configuration tables, made from
+/// `WorkerSettings.all` (or `ConsoleSettings.all`); paste each between its README markers
+/// (`settings-table`, `console-settings-table`): a test fails until they agree.
 struct SettingsTableCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "settings-table", abstract: "Print the README's table of the worker's settings (markdown).")
+        commandName: "settings-table", abstract: "Print the README's table of the worker's (or the console's) settings (markdown).")
+
+    @Flag(help: "the settings of okayface-worker console") var console = false
 
     func run() {
-        print(WorkerSettings.markdownTable, terminator: "")
+        print(console ? ConsoleSettings.markdownTable : WorkerSettings.markdownTable, terminator: "")
     }
 }

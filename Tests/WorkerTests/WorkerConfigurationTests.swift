@@ -266,6 +266,12 @@ struct WorkerConfigurationTests {
         let end = try #require(readme.range(of: "<!-- /settings-table -->"))
         let table = String(readme[begin.upperBound..<end.lowerBound])
         #expect(table == WorkerSettings.markdownTable, "the README's table is out of date: paste `okayface-dev settings-table` between its settings-table markers")
+        let consoleMarker = try #require(readme.range(of: "<!-- console-settings-table"))
+        let consoleBegin = try #require(readme.range(of: "-->\n", range: consoleMarker.upperBound..<readme.endIndex))
+        let consoleEnd = try #require(readme.range(of: "<!-- /console-settings-table -->"))
+        #expect(
+            String(readme[consoleBegin.upperBound..<consoleEnd.lowerBound]) == ConsoleSettings.markdownTable,
+            "the README's console table is out of date: paste `okayface-dev settings-table --console` between its console-settings-table markers")
     }
 
     /// Every variable of every setting is a flag of `run`, listed by `--help`, and a flag's

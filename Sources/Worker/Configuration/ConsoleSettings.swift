@@ -4,7 +4,7 @@
 public enum ConsoleSettings {
     public static let consolePort = Setting(
         "CONSOLE_PORT", .integer(default: 8081, range: 0...65535),
-        "the console's pages, its JSON API (`/api/v1/…`), `/livez`, `/readyz` and `/metrics`, on all addresses; `0` picks a free port")
+        "the console's JSON API (`/api/v1/…`), `/login`, `/livez`, `/readyz` and `/metrics`, on all addresses; `0` picks a free port")
     public static let reviewFourEyes = Setting(
         "REVIEW_FOUR_EYES", .choice(default: "approvals", choices: ["off", "approvals", "all"]),
         "which review actions wait for a second reviewer: `approvals` those that turn a `rejected` or `error` decision into `approved`, `all` every one, `off` none")
