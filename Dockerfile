@@ -37,7 +37,8 @@ ENV OKAYFACE_BUILD_REVISION=${REVISION} \
     MIGRATIONS_DIR=/app/migrations \
     LOG_FORMAT=json
 USER 10001:10001
-EXPOSE 8080
+# 8080: the worker's health and metrics; 8081: `okayface-worker console`.
+EXPOSE 8080 8081
 # Live: the process serves HTTP. Readiness (/readyz) is for orchestrators that route traffic;
 # a worker takes none, so the container's health is liveness.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

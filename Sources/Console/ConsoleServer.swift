@@ -33,7 +33,7 @@ public struct ConsoleServer: Service {
 
     public func run() async throws {
         let router = Router(context: ConsoleRequestContext.self)
-        router.add(middleware: UnexpectedErrorMiddleware(logger: logger))
+        router.add(middleware: UnexpectedErrorMiddleware(database: database, logger: logger))
         let authenticator = Authenticator(pool: pool)
         APIRoutes(pool: pool, authenticator: authenticator, desk: desk).add(to: router)
         LoginRoutes(pool: pool, authenticator: authenticator, sessionLifetime: sessionLifetime).add(to: router)

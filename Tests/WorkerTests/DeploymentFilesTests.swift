@@ -2,6 +2,7 @@ import DevTools
 import Foundation
 import TestSupport
 import Testing
+import Verification
 import Worker
 
 /// `compose.yaml` through a real compose parser (Debian's docker-compose `config`, installed by
@@ -27,7 +28,7 @@ struct DeploymentFilesTests {
         #expect(converted == 0)
         let root = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let services = try #require(root["services"] as? [String: [String: Any]])
-        #expect(Set(services.keys) == ["kafka", "kafka-topics", "postgres", "s3", "s3-bucket", "simulator", "migrate", "worker"])
+        #expect(Set(services.keys) == ["kafka", "kafka-topics", "postgres", "s3", "s3-bucket", "simulator", "migrate", "worker", "console"])
 
         let kafka = try #require(services["kafka"]?["environment"] as? [String: Any])
         #expect(kafka["KAFKA_PROCESS_ROLES"] as? String == "broker,controller")  // KRaft, no ZooKeeper
@@ -47,6 +48,16 @@ struct DeploymentFilesTests {
         #expect(configuration.kafka.brokers == "kafka:9092")
         #expect(configuration.remoteImages.s3?.endpoint == "http://s3:9000")
         #expect(configuration.databaseURL.hasPrefix("postgresql://okayface:"))
+
+        // The console's environment loads too, with the same database.
+        let consoleService = try #require(services["console"])
+        #expect(consoleService["command"] as? [String] == ["console"])
+        var consoleEnvironment = try #require(consoleService["environment"] as? [String: String])
+        for (key, value) in consoleEnvironment where value.hasPrefix("/run/secrets/") {
+            consoleEnvironment[key] = TestStack.root + "/deploy/secrets/" + value.dropFirst("/run/secrets/".count).replacingOccurrences(of: "_", with: "-")
+        }
+        let console = try ConsoleConfiguration.load(consoleEnvironment)
+        #expect(console.port == 8081 && console.fourEyes == .approvals && console.databaseURL == configuration.databaseURL)
     }
 
     @Test func dockerfileBuildsInSwiftAndRunsSlimAndUnprivileged() throws {
