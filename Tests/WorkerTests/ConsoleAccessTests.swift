@@ -182,6 +182,10 @@ struct ConsoleAccessTests {
             #expect(answer.status == 400 && answer.text.contains(words), "\(path): \(answer.text)")
         }
 
+        // A mistyped address: 404 listing the routes.
+        let typo = try await c.call("GET", "/api/v1/decision/r-review", token: vera)
+        #expect(typo.status == 404 && typo.text.contains("GET /api/v1/decisions/{requestId}"), "\(typo.text)")
+
         let queue = try await c.call("GET", "/api/v1/review-queue", token: vera)
         #expect(queue.json["depth"] as? Int == 1)
         let items = try #require(queue.json["items"] as? [[String: Any]])

@@ -28,7 +28,18 @@ struct APIRoutes: Sendable {
         api.post("reviews/{reviewId}/decline") { request, context in
             try await settle(request, context: context, reviewId: context.parameters.require("reviewId"), confirming: false)
         }
+        // A mistyped address gets a JSON answer that lists the real ones, not an empty 404.
+        for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
+            api.on("**", method: method) { request, _ -> Response in
+                throw APIError.notFound("no route \(request.method) \(request.uri.path); the API has \(Self.routes)")
+            }
+        }
     }
+
+    static let routes = """
+        GET /api/v1/decisions, GET /api/v1/decisions/{requestId}, GET /api/v1/review-queue, \
+        POST /api/v1/decisions/{requestId}/reviews, POST /api/v1/reviews/{reviewId}/confirm, POST /api/v1/reviews/{reviewId}/decline
+        """
 
     private static let listParameters: Set = ["decision", "nextAction", "reason", "subject", "since", "until", "limit", "cursor"]
 
