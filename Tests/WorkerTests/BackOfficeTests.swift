@@ -112,12 +112,14 @@ struct BackOfficeTests {
         #expect(vendor["httpStatus"] as? Int == 200)
         #expect(vendor["messageCode"] as? String == "api.success")
         #expect(vendor["message"] == nil)
+        #expect(object["revision"] as? Int == 1 && object["nextAction"] as? String == "proceed" && object["retryable"] as? Bool == false)
+        #expect((object["policy"] as? [String: String])?["id"] == "default" && (object["checks"] as? [Any])?.count == 3)
 
         // CSV: quoted where needed, formulas defused, CRLF lines.
         let csv = try await run(stack, ["results", "--format", "csv"])
         #expect(csv.status == 0, "\(csv.err)")
         let lines = csv.out.components(separatedBy: "\r\n")
-        #expect(lines.first == "request_id,journey_id,subject,decision,reasons,confidence,liveness,capture,attempts,processed_at")
+        #expect(lines.first == "request_id,journey_id,subject,decision,reasons,confidence,liveness,capture,attempts,processed_at,next_action,revision")
         #expect(lines.count == 5 && lines.last == "")
         #expect(lines.contains { $0.hasPrefix("slip-1,") && $0.contains(",\"customer,1\",approved,") })
         #expect(lines.contains { $0.hasPrefix("slip-3,") && $0.contains(",\"'=HYPERLINK(\"\"x\"\")\",approved,") }, "\(lines)")

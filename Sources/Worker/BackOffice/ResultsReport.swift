@@ -41,13 +41,14 @@ public struct ResultsReport: Sendable {
 
     private static let columns = [
         "request_id", "journey_id", "subject", "decision", "reasons", "confidence", "liveness", "capture", "attempts", "processed_at",
+        "next_action", "revision",
     ]
 
     private func cells(_ row: StoredDecision) -> [String] {
         [
             row.requestId, row.journeyId ?? "", row.subject ?? "", row.decision.rawValue, row.reasons.joined(separator: ","),
             Self.number(row.scores.faceConfidence), Self.number(row.scores.liveness), Self.number(row.scores.captureLiveness),
-            String(row.attempts), Timestamp.format(row.processedAt),
+            String(row.attempts), Timestamp.format(row.processedAt), row.nextAction?.rawValue ?? "", String(row.revision),
         ]
     }
 
@@ -103,6 +104,13 @@ public struct ResultsReport: Sendable {
                 "attempts": row.attempts,
                 "requestedAt": value(row.requestedAt.map(Timestamp.format)),
                 "processedAt": Timestamp.format(row.processedAt),
+                "revision": row.revision,
+                "nextAction": value(row.nextAction?.rawValue),
+                "retryable": row.retryable,
+                "automatedDecision": row.automatedDecision.rawValue,
+                "policy": value(row.policy.map { ["id": $0.id, "hash": $0.hash] }),
+                "checks": try row.checks.map { try JSONSerialization.jsonObject(with: JSONEncoder().encode($0)) },
+                "reviewedBy": value(row.reviewedBy),
             ]
         }
         return Array(try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) + [10]
