@@ -39,12 +39,15 @@ struct DeploymentFilesTests {
         #expect(dependsOn["migrate"]?["condition"] == "service_completed_successfully")
 
         // The worker's environment, with the secrets' paths pointed at the demo files, loads.
-        var environment = try #require(worker["environment"] as? [String: String])
-        for (key, value) in environment where value.hasPrefix("/run/secrets/") {
-            let name = String(value.dropFirst("/run/secrets/".count))
-            environment[key] = TestStack.root + "/deploy/secrets/" + name.replacingOccurrences(of: "_", with: "-")
+        func withDemoSecrets(_ given: [String: String]) -> [String: String] {
+            var environment = given
+            for (key, value) in environment where value.hasPrefix("/run/secrets/") {
+                let name = String(value.dropFirst("/run/secrets/".count))
+                environment[key] = TestStack.root + "/deploy/secrets/" + name.replacingOccurrences(of: "_", with: "-")
+            }
+            return environment
         }
-        let configuration = try WorkerConfiguration.load(environment)
+        let configuration = try WorkerConfiguration.load(withDemoSecrets(try #require(worker["environment"] as? [String: String])))
         #expect(configuration.kafka.brokers == "kafka:9092")
         #expect(configuration.remoteImages.s3?.endpoint == "http://s3:9000")
         #expect(configuration.databaseURL.hasPrefix("postgresql://okayface:"))
@@ -52,11 +55,7 @@ struct DeploymentFilesTests {
         // The console's environment loads too, with the same database.
         let consoleService = try #require(services["console"])
         #expect(consoleService["command"] as? [String] == ["console"])
-        var consoleEnvironment = try #require(consoleService["environment"] as? [String: String])
-        for (key, value) in consoleEnvironment where value.hasPrefix("/run/secrets/") {
-            consoleEnvironment[key] = TestStack.root + "/deploy/secrets/" + value.dropFirst("/run/secrets/".count).replacingOccurrences(of: "_", with: "-")
-        }
-        let console = try ConsoleConfiguration.load(consoleEnvironment)
+        let console = try ConsoleConfiguration.load(withDemoSecrets(try #require(consoleService["environment"] as? [String: String])))
         #expect(console.port == 8081 && console.fourEyes == .approvals && console.databaseURL == configuration.databaseURL)
     }
 
