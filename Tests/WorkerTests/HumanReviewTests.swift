@@ -1,4 +1,5 @@
 import Console
+import Digest
 import Foundation
 import Postgres
 import TestSupport
@@ -99,6 +100,14 @@ struct HumanReviewTests {
         let check = try await ContractTests().check("results", [line], in: c.stack.scratch)
         #expect(check.0 == 0, "\(check.1)")
 
+        // The policy: every event and row names it, and it is stored once, hashed as it says.
+        let policyHash = try #require((second["policy"] as? [String: Any])?["hash"] as? String)
+        #expect(policyHash == DecisionPolicy().hash)
+        let policies = try await c.stack.query("SELECT hash, policy_id, canonical FROM decision_policies")
+        #expect(policies.count == 1 && policies.first?.string("hash") == policyHash && policies.first?.string("policy_id") == "default")
+        #expect(policies.first.map { "sha256:" + SHA256.hex(Array(($0.string("canonical") ?? "").utf8)) } == policyHash)
+        #expect(try await c.stack.count("SELECT count(*) FROM verification_results WHERE policy_hash = \(policyHash)") == ConsoleStack.decided.count)
+
         // One decision with its history, checks and vendor calls.
         let one = try await c.call("GET", "/api/v1/decisions/r-approved", token: vera)
         #expect(one.status == 200)
@@ -167,6 +176,13 @@ struct HumanReviewTests {
         }
         // Reject of an approval needs no second reviewer under `approvals`.
         #expect(try await c.call("POST", "/api/v1/decisions/r-approved/reviews", token: alice, json: ConsoleStack.review("reject")).status == 201)
+
+        // Reviews by action and step, on the console's /metrics.
+        let metrics = try await c.call("GET", "/metrics").text
+        for series in [#"action="approve",step="proposed""#, #"action="approve",step="confirmed""#, #"action="approve",step="declined""#,
+                       #"action="reject",step="applied""#] {
+            #expect(metrics.contains("okayface_reviews_total{\(series)}"), "\(series)")
+        }
 
         let audit = try await c.stack.query("SELECT actor, action, target, address FROM audit_log WHERE action LIKE 'review%' ORDER BY id")
         #expect(audit.map { "\($0.string("actor") ?? "") \($0.string("action") ?? "") \($0.string("target") ?? "")" } == [
