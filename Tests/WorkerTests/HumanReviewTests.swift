@@ -102,7 +102,9 @@ struct HumanReviewTests {
 
         // The policy: every event and row names it, and it is stored once, hashed as it says.
         let policyHash = try #require((second["policy"] as? [String: Any])?["hash"] as? String)
-        #expect(policyHash == DecisionPolicy().hash)
+        var thresholds = Thresholds.vendorRecommended
+        thresholds.livenessReviewBand = 0.2  // the stack's REVIEW_BAND_LIVENESS
+        #expect(policyHash == DecisionPolicy(thresholds: thresholds).hash)
         let policies = try await c.stack.query("SELECT hash, policy_id, canonical FROM decision_policies")
         #expect(policies.count == 1 && policies.first?.string("hash") == policyHash && policies.first?.string("policy_id") == "default")
         #expect(policies.first.map { "sha256:" + SHA256.hex(Array(($0.string("canonical") ?? "").utf8)) } == policyHash)
