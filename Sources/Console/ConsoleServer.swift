@@ -37,6 +37,7 @@ public struct ConsoleServer: Service {
         let authenticator = Authenticator(pool: pool)
         APIRoutes(pool: pool, authenticator: authenticator, desk: desk).add(to: router)
         LoginRoutes(pool: pool, authenticator: authenticator, sessionLifetime: sessionLifetime).add(to: router)
+        PageRoutes(pool: pool, desk: desk).add(to: router)
         let (database, pool) = (self.database, self.pool)
         router.get("livez") { _, _ in JSONBody.response(.ok, JSONFact.object(["status": .text("live")])) }
         router.get("readyz") { _, _ in

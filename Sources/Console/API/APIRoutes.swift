@@ -41,7 +41,7 @@ struct APIRoutes: Sendable {
         POST /api/v1/decisions/{requestId}/reviews, POST /api/v1/reviews/{reviewId}/confirm, POST /api/v1/reviews/{reviewId}/decline
         """
 
-    private static let listParameters: Set = ["decision", "nextAction", "reason", "subject", "since", "until", "limit", "cursor"]
+    private static let listParameters = DecisionListQuery.pageParameters
 
     private func listDecisions(_ request: Request) async throws -> Response {
         _ = try await authenticator.user(request)

@@ -17,6 +17,8 @@ struct DecisionListQuery: Sendable {
     var after: Cursor?
 
     static let maxLimit = 500
+    /// The query parameters the list takes (the API refuses others; the page ignores them).
+    static let pageParameters: Set = ["decision", "nextAction", "reason", "subject", "since", "until", "limit", "cursor"]
 
     /// Where the last page ended: the exact `processed_at` text PostgreSQL printed, and the id.
     struct Cursor: Sendable, Equatable {

@@ -15,6 +15,9 @@ struct LoginRoutes: Sendable {
     var failureDelay: Duration = .seconds(1)
 
     func add(to router: Router<ConsoleRequestContext>) {
+        router.get("login") { request, _ in
+            PageResponse.render("login", ["title": "Log in", "next": Self.safeNext(request.uri.queryParameters.get("next")), "username": ""])
+        }
         router.post("login") { request, context in try await login(request, context: context) }
         router.post("logout") { request, context in try await logout(request, context: context) }
     }
@@ -40,13 +43,15 @@ struct LoginRoutes: Sendable {
                 ).write(on: connection)
             }
             try await Task.sleep(for: failureDelay)
-            throw APIError(.unauthorized, "login_failed", "wrong user name or password")
+            return PageResponse.render(
+                "login", ["title": "Log in", "problem": "Wrong user name or password.", "username": name, "next": Self.safeNext(form["next"])],
+                status: .unauthorized)
         }
         let lifetime = sessionLifetime
         let (session, _) = try await pool.withConnection {
             try People.startSession(for: user, address: address, lifetime: lifetime, on: $0)
         }
-        var response = Response(status: .seeOther, headers: [.location: "/", .cacheControl: "no-store"])
+        var response = PageResponse.redirect(Self.safeNext(form["next"]))
         response.setCookie(Cookie(
             name: Authenticator.sessionCookie, value: session, maxAge: Int(lifetime.components.seconds), path: "/",
             secure: Self.overTLS(request), httpOnly: true, sameSite: .strict))
@@ -61,11 +66,18 @@ struct LoginRoutes: Sendable {
             let address = context.clientAddress
             try await pool.withConnection { try People.endSession(session, address: address, on: $0) }
         }
-        var response = Response(status: .seeOther, headers: [.location: "/login", .cacheControl: "no-store"])
+        var response = PageResponse.redirect("/login")
         response.setCookie(Cookie(
             name: Authenticator.sessionCookie, value: "", maxAge: 0, path: "/", secure: Self.overTLS(request), httpOnly: true,
             sameSite: .strict))
         return response
+    }
+
+    /// Where to go after a login: a path of this console only (`/x`, never `//host` or a URL).
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), !next.contains("\r"), !next.contains("\n")
+        else { return "/" }
+        return next
     }
 
     static func overTLS(_ request: Request) -> Bool {

@@ -1,0 +1,19 @@
+import Mustache
+
+/// The console's pages as mustache templates, compiled into the binary so an image needs no
+/// template files beside it. `{{x}}` escapes HTML, so a value holding `<script>` is shown as
+/// text; no template uses the unescaped `{{{x}}}`.
+enum PageTemplates {
+    /// Every template by the name the pages render it with.
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        let all: [(String, String)] = [
+            ("layout", layout), ("login", login), ("decisions", decisions), ("decision", decision), ("reviewQueue", reviewQueue), ("problemPage", problemPage),
+        ]
+        for (name, text) in all {
+            // A template that does not parse is a programming error found by the first test.
+            try! library.register(text, named: name)
+        }
+        return library
+    }()
+}

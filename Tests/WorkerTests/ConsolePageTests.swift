@@ -1,0 +1,99 @@
+import Console
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+import Verification
+import WebClient
+import Worker
+
+/// The console's pages over HTTP (the browser tests drive the same pages in Chromium): a
+/// session or the login page, the security headers on every page, escaping, CSRF, roles.
+@Suite(.timeLimit(.minutes(4)), .offCooperativePool)
+struct ConsolePageTests {
+    /// Logs in through the form; answers the session cookie header and the session's CSRF token.
+    static func login(_ c: ConsoleStack, _ name: String, _ password: String) async throws -> (cookie: [HTTPHeader], csrf: String) {
+        let answer = try await c.call("POST", "/login", form: "username=\(name)&password=\(password.replacingOccurrences(of: " ", with: "+"))")
+        #expect(answer.status == 303, "\(answer.text)")
+        let cookie = try #require(answer.header("Set-Cookie"))
+        let session = String(cookie.dropFirst("okayface_session=".count).prefix { $0 != ";" })
+        let csrf = try #require(try await c.stack.query("SELECT csrf_token FROM console_sessions WHERE session_hash = \(SecretToken.hash(session))").first?.string("csrf_token"))
+        return (HTTPHeaderList.cookie(session), csrf)
+    }
+
+    @Test("pages need a session, carry the CSP and escape every value; a form without its CSRF token changes nothing; a viewer gets no form")
+    func pages() async throws {
+        let c = try await ConsoleStack()
+        _ = try await c.user("alice", .reviewer, password: "alice long passphrase")
+        _ = try await c.user("vera", .viewer, password: "vera long passphrase")
+        try await c.stack.db.withConnection { connection in
+            _ = try connection.query("UPDATE verification_results SET subject = '<script>alert(1)</script>' WHERE request_id = 'r-review'")
+        }
+
+        // No session: every page sends the browser to /login, which says where to come back to.
+        for path in ["/", "/decisions/r-review", "/review-queue"] {
+            let answer = try await c.call("GET", path)
+            #expect(answer.status == 303 && answer.header("Location")?.hasPrefix("/login?next=") == true, "\(path)")
+        }
+        let loginPage = try await c.call("GET", "/login?next=%2Freview-queue")
+        #expect(loginPage.status == 200 && loginPage.text.contains(#"name="username""#) && loginPage.text.contains(#"name="password""#))
+        #expect(loginPage.text.contains(#"value="/review-queue""#))
+        #expect(try await c.call("GET", "/login?next=https://evil.example/").text.contains(#"name="next" value="/""#))
+
+        let wrong = try await c.call("POST", "/login", form: "username=alice&password=nope")
+        #expect(wrong.status == 401 && wrong.text.contains("Wrong user name or password") && wrong.text.contains(#"value="alice""#))
+
+        let (cookie, csrf) = try await Self.login(c, "alice", "alice long passphrase")
+        for path in ["/", "/decisions/r-review", "/review-queue", "/?decision=review"] {
+            let answer = try await c.call("GET", path, headers: cookie)
+            #expect(answer.status == 200, "\(path): \(answer.text)")
+            #expect(answer.header("Content-Security-Policy")?.hasPrefix("default-src 'self'") == true, "\(path)")
+            #expect(answer.header("Cache-Control") == "no-store" && answer.header("X-Frame-Options") == "DENY")
+            // The subject is shown as text, never as markup.
+            #expect(!answer.text.contains("<script>"), "\(path)")
+            #expect(!answer.text.contains("<script"), "\(path)")
+        }
+        let decisionPage = try await c.call("GET", "/decisions/r-review", headers: cookie).text
+        #expect(decisionPage.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(decisionPage.contains("imageBestLiveness.probability") && decisionPage.contains("await_review"))
+        #expect(decisionPage.contains(#"name="action""#) && decisionPage.contains(#"name="reason""#))
+        #expect(decisionPage.contains("UTC"))
+        #expect(try await c.call("GET", "/", headers: cookie).text.contains("r-review"))
+        let badFilter = try await c.call("GET", "/?decision=aproved", headers: cookie)
+        #expect(badFilter.status == 400 && badFilter.text.contains("decision must be"))
+        #expect(try await c.call("GET", "/decisions/r-nothing", headers: cookie).status == 404)
+        #expect(try await c.call("GET", "/static/console.css").status == 200)
+
+        // A form post without the CSRF token: 403, and nothing changes.
+        let forged = try await c.call("POST", "/decisions/r-review/review", form: "action=approve&reason=forged&expectedRevision=1", headers: cookie)
+        #expect(forged.status == 403 && forged.text.contains("nothing was changed"))
+        #expect(try await c.stack.decision("r-review")?.int("revision") == 1)
+        let wrongToken = try await c.call(
+            "POST", "/decisions/r-review/review", form: "action=approve&reason=forged&expectedRevision=1&csrf=guess", headers: cookie)
+        #expect(wrongToken.status == 403)
+        #expect(try await c.stack.decision("r-review")?.int("revision") == 1)
+
+        // With it: the review is in force, and the page says so.
+        let reviewed = try await c.call(
+            "POST", "/decisions/r-review/review", form: "action=approve&reason=looked+at+the+call&expectedRevision=1&csrf=\(csrf)", headers: cookie)
+        #expect(reviewed.status == 303 && reviewed.header("Location") == "/decisions/r-review?done=revised")
+        #expect(try await c.stack.decision("r-review")?.int("revision") == 2)
+        let after = try await c.call("GET", "/decisions/r-review?done=revised", headers: cookie).text
+        #expect(after.contains("The review is in force") && after.contains("looked at the call"))
+        // The same form again (a second click) changes nothing and says why.
+        let again = try await c.call(
+            "POST", "/decisions/r-review/review", form: "action=approve&reason=looked+at+the+call&expectedRevision=1&csrf=\(csrf)", headers: cookie)
+        #expect(again.header("Location") == "/decisions/r-review?refused=stale_revision")
+        #expect(try await c.stack.decision("r-review")?.int("revision") == 2)
+
+        // A viewer sees the decision and no form, and cannot post one.
+        let (viewer, viewerCSRF) = try await Self.login(c, "vera", "vera long passphrase")
+        let viewerPage = try await c.call("GET", "/decisions/r-rejected", headers: viewer).text
+        #expect(viewerPage.contains("r-rejected") && !viewerPage.contains(#"name="action""#))
+        let viewerPost = try await c.call(
+            "POST", "/decisions/r-rejected/review", form: "action=approve&reason=x&expectedRevision=1&csrf=\(viewerCSRF)", headers: viewer)
+        #expect(viewerPost.status == 403)
+        #expect(try await c.stack.decision("r-rejected")?.int("revision") == 1)
+        try await c.close()
+    }
+}
