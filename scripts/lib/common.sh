@@ -7,6 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/scripts/lib/postgres.sh"
 # shellcheck source=stores.sh
 source "$ROOT/scripts/lib/stores.sh"
+# shellcheck source=browser.sh
+source "$ROOT/scripts/lib/browser.sh"
 
 STARTED_PIDS=()
 PG_DIRS=()

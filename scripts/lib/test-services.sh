@@ -30,6 +30,7 @@ start)
     pg_start "$RUN_DIR/pg" >&2
     start_s3
     start_image_servers
+    ensure_browser
     printf '%s\n' "${STARTED_PIDS[@]}" >"$RUN_DIR/pids"
     {
         echo "DATABASE_URL=$DATABASE_URL"
@@ -39,6 +40,10 @@ start)
         done
         # The moto virtualenv also holds jsonschema and PyYAML, for the contract checks.
         echo "OKAYFACE_TEST_PYTHON=$MOTO_VENV/bin/python"
+        # Selenium, Chromium and its driver for the console's browser tests.
+        echo "OKAYFACE_TEST_BROWSER_PYTHON=$SELENIUM_VENV/bin/python"
+        echo "OKAYFACE_TEST_CHROMEDRIVER=$(command -v chromedriver)"
+        echo "OKAYFACE_TEST_CHROMIUM=$(command -v chromium)"
     } >"$RUN_DIR/env.partial"
     mv "$RUN_DIR/env.partial" "$RUN_DIR/env"
     ;;

@@ -6,9 +6,14 @@ import Verification
 enum PageFormat {
     /// UTC, to the second; the page's footer names the zone.
     static func time(_ date: Date) -> String {
-        var format = Date.ISO8601FormatStyle(timeZone: .gmt)
-        format = format.dateSeparator(.dash).timeSeparator(.colon).dateTimeSeparator(.space)
-        return format.format(date)
+        // `2026-11-26T10:15:01.482Z` → `2026-11-26 10:15:01`.
+        let text = Timestamp.format(date).replacingOccurrences(of: "T", with: " ")
+        return String(text.prefix { $0 != "." && $0 != "Z" })
+    }
+
+    /// Milliseconds with one decimal.
+    static func milliseconds(_ value: Double) -> String {
+        String(format: "%.1f", value)
     }
 
     static func number(_ value: Double) -> String {

@@ -157,8 +157,8 @@ struct PageRoutes: Sendable {
             return PageResponse.problem(.notFound, "There is no decision for request \(requestId).", page: page)
         }
         var context = page.base(title: "Request \(d.requestId)")
-        context["notice"] = PageFormat.notice(request)
-        context["problem"] = PageFormat.refusalNotice(request)
+        if let notice = PageFormat.notice(request) { context["notice"] = notice }
+        if let problem = PageFormat.refusalNotice(request) { context["problem"] = problem }
         context.merge([
             "requestId": d.requestId, "path": APIRoutes.pathSegment(d.requestId), "decision": d.decision.rawValue, "revision": d.revision,
             "nextAction": d.nextAction?.rawValue ?? "", "retryable": d.retryable, "subject": d.subject ?? "—", "journeyId": d.journeyId ?? "—",
@@ -173,11 +173,15 @@ struct PageRoutes: Sendable {
             },
             "hasChecks": !d.checks.isEmpty,
             "calls": calls.map { row in
-                [
+                var call: [String: Any] = [
                     "startedAt": row.date("started_at").map(PageFormat.time) ?? "", "endpoint": row.string("endpoint") ?? "",
-                    "attempt": row.int("attempt") ?? 0, "outcome": row.string("outcome") ?? "", "httpStatus": row.int("http_status") as Any,
-                    "errorCode": row.string("error_code") as Any, "durationMs": PageFormat.number(row.double("duration_ms") ?? 0),
-                ] as [String: Any]
+                    "attempt": row.int("attempt") ?? 0, "outcome": row.string("outcome") ?? "",
+                    "durationMs": PageFormat.milliseconds(row.double("duration_ms") ?? 0),
+                ]
+                // Absent keys, not nil values: mustache would print "nil".
+                if let status = row.int("http_status") { call["httpStatus"] = status }
+                if let code = row.string("error_code") { call["errorCode"] = code }
+                return call
             },
             "hasCalls": !calls.isEmpty,
             "history": history.map { row in
@@ -206,10 +210,10 @@ struct PageRoutes: Sendable {
             (try connection.query(ConsoleSQL.queue(limit: 200)), try connection.query(ConsoleSQL.queueSize).first)
         }
         var context = page.base(title: "Review queue")
-        context["notice"] = PageFormat.notice(request)
-        context["problem"] = PageFormat.refusalNotice(request)
+        if let notice = PageFormat.notice(request) { context["notice"] = notice }
+        if let problem = PageFormat.refusalNotice(request) { context["problem"] = problem }
         context["depth"] = size?.int("depth") ?? 0
-        context["oldest"] = size?.double("oldest_age_seconds").map(PageFormat.age) as Any
+        if let oldest = size?.double("oldest_age_seconds") { context["oldest"] = PageFormat.age(oldest) }
         context["items"] = rows.map { row in
             var item: [String: Any] = [
                 "requestId": row.string("request_id") ?? "", "path": APIRoutes.pathSegment(row.string("request_id") ?? ""),
