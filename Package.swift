@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
-                "Worker", "Verification", "Pipeline", "Postgres", "Kafka", "Blocking", "Digest",
+                "Worker", "Verification", "Pipeline", "Postgres", "Kafka", "Blocking", "Digest", "ImageStore", "WebClient", "Payload",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,11 +1,13 @@
 import Blocking
 import Foundation
+import ImageStore
 import Kafka
 import Logging
 import Postgres
 import ServiceLifecycle
 import UnixSignals
 import Verification
+import WebClient
 import Worker
 
 /// `okayface-worker console`: the HTTP server, the outbox relay that publishes the revisions
@@ -37,12 +39,21 @@ public struct ConsoleApplication: Sendable {
             await BlockingWork.run { pool.close() }
             throw error
         }
+        // Reviewers' images come the way the worker's do: its sources, allow-list and limits.
+        let imageHTTP = WebClient(configuration: .init(maxConnectionsPerHost: 16, maxTotalConnections: 64), logger: logger)
+        let images = c.images.map { i in
+            (sources: ImageSources(
+                files: FileImageStore(allowList: i.allowList, logger: logger),
+                remote: RemoteImageStore(allowList: i.allowList, configuration: i.remote, client: imageHTTP, logger: logger)),
+             maxImageBytes: i.maxImageBytes)
+        }
         let database = DatabaseHealth(logger: logger)
         let relay = OutboxRelay(producer: producer, pool: pool, recoveryInterval: c.outboxRecoveryInterval, logger: logger)
         let desk = ReviewDesk(
             pool: pool, rules: ReviewRules(fourEyes: c.fourEyes), resultTopic: c.kafka.resultTopic, publisher: relay, logger: logger)
         let server = ConsoleServer(
-            port: c.port, pool: pool, desk: desk, database: database, sessionLifetime: c.sessionLifetime, onListening: onListening,
+            port: c.port, pool: pool, desk: desk, database: database, sessionLifetime: c.sessionLifetime, images: images,
+            onListening: onListening,
             logger: logger)
         logger.info(
             "okayface-worker console starting",
@@ -59,10 +70,10 @@ public struct ConsoleApplication: Sendable {
         do {
             try await group.run()
         } catch {
-            await BlockingWork.run { producer.close(); pool.close() }
+            await BlockingWork.run { producer.close(); pool.close(); imageHTTP.shutdown() }
             throw error
         }
-        await BlockingWork.run { producer.close(); pool.close() }
+        await BlockingWork.run { producer.close(); pool.close(); imageHTTP.shutdown() }
         logger.info("okayface-worker console stopped")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ImageStore
 import Logging
 import Metrics
 import Postgres
@@ -15,18 +16,21 @@ public struct ConsoleServer: Service {
     public var desk: ReviewDesk
     public var database: DatabaseHealth
     public var sessionLifetime: Duration
+    /// The worker's image sources for reviewers' images, and their per-image limit; nil: none shown.
+    public var images: (sources: ImageSources, maxImageBytes: Int)?
     public var onListening: @Sendable (Int) -> Void
     public var logger: Logger
 
     public init(
         port: Int, pool: PostgresPool, desk: ReviewDesk, database: DatabaseHealth, sessionLifetime: Duration,
-        onListening: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger
+        images: (sources: ImageSources, maxImageBytes: Int)? = nil, onListening: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger
     ) {
         self.port = port
         self.pool = pool
         self.desk = desk
         self.database = database
         self.sessionLifetime = sessionLifetime
+        self.images = images
         self.onListening = onListening
         self.logger = logger
     }
@@ -37,7 +41,9 @@ public struct ConsoleServer: Service {
         let authenticator = Authenticator(pool: pool)
         APIRoutes(pool: pool, authenticator: authenticator, desk: desk).add(to: router)
         LoginRoutes(pool: pool, authenticator: authenticator, sessionLifetime: sessionLifetime).add(to: router)
-        PageRoutes(pool: pool, desk: desk).add(to: router)
+        let imageRoutes = ImageRoutes(pool: pool, sources: images?.sources, maxImageBytes: images?.maxImageBytes ?? 0)
+        imageRoutes.add(to: router)
+        PageRoutes(pool: pool, desk: desk, images: imageRoutes).add(to: router)
         let (database, pool) = (self.database, self.pool)
         router.get("livez") { _, _ in JSONBody.response(.ok, JSONFact.object(["status": .text("live")])) }
         router.get("readyz") { _, _ in

@@ -93,6 +93,10 @@ def main():
         check(lambda: driver.find_element(By.TAG_NAME, "h1").text == "Request " + a.request, "the decision page is shown")
         check(lambda: len(driver.find_elements(By.CSS_SELECTOR, "table tbody tr")) >= 3, "checks and revisions are listed")
         check(lambda: "await_review" in driver.page_source, "its next action is named")
+        # Both images decoded in the browser: a broken one has no natural width.
+        check(lambda: len(driver.find_elements(By.CSS_SELECTOR, "section.images img")) == 2, "the ID card and the selfie are shown")
+        check(lambda: all(int(img.get_property("naturalWidth") or 0) > 0 for img in driver.find_elements(By.CSS_SELECTOR, "section.images img")),
+              "both images decode")
         shot("decision")
 
         step = "review through the form"

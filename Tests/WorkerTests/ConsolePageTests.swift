@@ -86,10 +86,23 @@ struct ConsolePageTests {
         #expect(again.header("Location") == "/decisions/r-review?refused=stale_revision")
         #expect(try await c.stack.decision("r-review")?.int("revision") == 2)
 
+        // Images: for reviewers, loaded through the worker's sources, never cached, each view audited.
+        #expect(decisionPage.contains(#"src="/decisions/r-review/images/idCard""#) && decisionPage.contains("SDK bundle: "))
+        let card = try await c.call("GET", "/decisions/r-review/images/idCard", headers: cookie)
+        #expect(card.status == 200 && card.header("Content-Type") == "image/png" && card.header("Cache-Control") == "no-store")
+        #expect(card.body.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        let onDisk = try Data(contentsOf: URL(fileURLWithPath: c.stack.samples + "/images/person1-idcard.png"))
+        #expect(card.body == Array(onDisk))
+        #expect(try await c.call("GET", "/decisions/r-review/images/best", headers: cookie).status == 200)
+        #expect(try await c.call("GET", "/decisions/r-review/images/mobileSdkData", headers: cookie).status == 404)
+        #expect(try await c.call("GET", "/decisions/r-review/images/idCard").status == 401)
+        #expect(try await c.stack.count("SELECT count(*) FROM audit_log WHERE action = 'image_viewed' AND target = 'r-review'") == 2)
+
         // A viewer sees the decision and no form, and cannot post one.
         let (viewer, viewerCSRF) = try await Self.login(c, "vera", "vera long passphrase")
         let viewerPage = try await c.call("GET", "/decisions/r-rejected", headers: viewer).text
-        #expect(viewerPage.contains("r-rejected") && !viewerPage.contains(#"name="action""#))
+        #expect(viewerPage.contains("r-rejected") && !viewerPage.contains(#"name="action""#) && !viewerPage.contains("<img"))
+        #expect(try await c.call("GET", "/decisions/r-rejected/images/idCard", headers: viewer).status == 403)
         let viewerPost = try await c.call(
             "POST", "/decisions/r-rejected/review", form: "action=approve&reason=x&expectedRevision=1&csrf=\(viewerCSRF)", headers: viewer)
         #expect(viewerPost.status == 403)

@@ -12,6 +12,7 @@ import Worker
 struct PageRoutes: Sendable {
     var pool: PostgresPool
     var desk: ReviewDesk
+    var images: ImageRoutes
 
     func add(to router: Router<ConsoleRequestContext>) {
         router.get("static/console.css") { _, _ in
@@ -201,6 +202,10 @@ struct PageRoutes: Sendable {
             ] as [String: Any]
         } else if page.user.role.mayReview {
             context["reviewForm"] = true
+        }
+        if page.user.role.mayReview, images.sources != nil {
+            let size = await images.bundleSize(requestId: d.requestId)
+            context["images"] = ["bundle": size.map { "\($0) bytes" } ?? "cannot be loaded"]
         }
         return PageResponse.render("decision", context)
     }

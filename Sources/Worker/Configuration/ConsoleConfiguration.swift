@@ -1,3 +1,4 @@
+import ImageStore
 import Logging
 import Verification
 
@@ -14,6 +15,16 @@ public struct ConsoleConfiguration: Sendable {
     public var outboxRecoveryInterval: Duration
     public var logLevel: Logger.Level
     public var logFormat: WorkerConfiguration.LogFormat
+    /// How reviewers' images are loaded: the worker's sources, allow-list and limits; nil when
+    /// `IMAGE_ALLOWED_PREFIXES` is unset (no images shown).
+    public var images: Images?
+
+    /// The image settings of the console, as the worker reads them.
+    public struct Images: Sendable {
+        public var allowList: ImageAllowList
+        public var maxImageBytes: Int
+        public var remote: RemoteImageStore.Configuration
+    }
 
     public static func load(_ values: [String: String]) throws(ConfigurationError) -> ConsoleConfiguration {
         let s = Settings(values: values)
@@ -27,6 +38,18 @@ public struct ConsoleConfiguration: Sendable {
             brokers: try s.requiredText(w.kafkaBrokers), groupId: "okayface-console",
             requestTopic: try s.requiredText(w.kafkaRequestTopic), resultTopic: try s.requiredText(w.kafkaResultTopic),
             dlqTopic: try s.requiredText(w.kafkaDLQTopic), extraProperties: try WorkerConfiguration.kafkaProperties(s))
+        var images: Images?
+        if let prefixes = s.raw(c.imageAllowedPrefixes.name) {
+            let allowList: ImageAllowList
+            do {
+                allowList = try ImageAllowList(validating: prefixes)
+            } catch {
+                throw ConfigurationError(c.imageAllowedPrefixes.name, "entry \"\(error.entry)\" is not usable: \(error.reason)")
+            }
+            images = Images(
+                allowList: allowList, maxImageBytes: try s.int(w.imageMaxBytes),
+                remote: try WorkerConfiguration.remoteImageConfiguration(s, allowList: allowList))
+        }
         return ConsoleConfiguration(
             databaseURL: databaseURL,
             databasePoolSize: try s.int(c.consoleDatabasePoolSize),
@@ -36,7 +59,8 @@ public struct ConsoleConfiguration: Sendable {
             sessionLifetime: .seconds(3600 * (try s.int(c.consoleSessionHours))),
             outboxRecoveryInterval: .milliseconds(try s.int(w.outboxRecoveryIntervalMs)),
             logLevel: Logger.Level(rawValue: try s.choice(w.logLevel))!,
-            logFormat: WorkerConfiguration.LogFormat(rawValue: try s.choice(w.logFormat))!)
+            logFormat: WorkerConfiguration.LogFormat(rawValue: try s.choice(w.logFormat))!,
+            images: images)
     }
 
     /// librdkafka properties of the console's producer.

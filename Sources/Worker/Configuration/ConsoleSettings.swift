@@ -13,10 +13,18 @@ public enum ConsoleSettings {
     public static let consoleDatabasePoolSize = Setting(
         "CONSOLE_DATABASE_POOL_SIZE", .integer(default: 4, range: 1...100), "PostgreSQL connections of the console")
 
+    /// Optional here: a console without it shows no images.
+    public static let imageAllowedPrefixes = Setting(
+        "IMAGE_ALLOWED_PREFIXES", .text(default: nil),
+        "the image URI prefixes reviewers may see, as for the worker (see Image sources); unset: the console shows no images")
+
     public static let all: [Setting] = [
         WorkerSettings.databaseURL, consoleDatabasePoolSize,
         WorkerSettings.kafkaBrokers, WorkerSettings.kafkaResultTopic, WorkerSettings.kafkaDLQTopic,
         consolePort, reviewFourEyes, consoleSessionHours,
+        imageAllowedPrefixes, WorkerSettings.imageMaxBytes, WorkerSettings.imageConnectTimeoutMs, WorkerSettings.imageTimeoutMs,
+        WorkerSettings.imageMaxAttempts, WorkerSettings.imageCAFile, WorkerSettings.imageSpoolDir, WorkerSettings.s3Endpoint,
+        WorkerSettings.s3Region, WorkerSettings.awsAccessKeyId, WorkerSettings.awsSecretAccessKey, WorkerSettings.awsSessionToken,
         WorkerSettings.outboxRecoveryIntervalMs, WorkerSettings.logLevel, WorkerSettings.logFormat,
     ]
 

@@ -180,7 +180,7 @@ public struct WorkerConfiguration: Sendable {
 
     /// The http(s)/s3 fetch settings; S3 credentials are required only when the allow-list
     /// names an `s3://` prefix.
-    private static func remoteImageConfiguration(
+    static func remoteImageConfiguration(
         _ s: Settings, allowList: ImageAllowList
     ) throws(ConfigurationError) -> RemoteImageStore.Configuration {
         var s3: S3Access?

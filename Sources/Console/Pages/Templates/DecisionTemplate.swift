@@ -17,6 +17,14 @@ extension PageTemplates {
             <dt>Vendor</dt><dd>{{vendor}}</dd>
           </dl>
         </section>
+        {{#images}}
+        <section class="images">
+          <h2>Images</h2>
+          <figure><img src="/decisions/{{path}}/images/idCard" alt="ID card face of request {{requestId}}"><figcaption>ID card face</figcaption></figure>
+          <figure><img src="/decisions/{{path}}/images/best" alt="Selfie of request {{requestId}}"><figcaption>Selfie</figcaption></figure>
+          <p>SDK bundle: {{bundle}}</p>
+        </section>
+        {{/images}}
         <h2>Checks</h2>
         {{^checks}}<p>No check could be judged (see the reasons).</p>{{/checks}}
         {{#hasChecks}}

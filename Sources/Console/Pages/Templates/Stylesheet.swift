@@ -32,5 +32,8 @@ extension PageTemplates {
         :focus-visible { outline: 3px solid #ffbf47; }
         .timeline { padding-left: 1.2rem; }
         .paging { text-align: right; }
+        section.images { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+        section.images h2 { width: 100%; }
+        figure { margin: 0; } figure img { max-width: 320px; max-height: 320px; border: 1px solid #ccc; background: #fff; }
         """
 }
