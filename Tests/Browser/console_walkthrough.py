@@ -82,6 +82,11 @@ def main():
         check(lambda: "UTC" in driver.page_source, "times name their zone")
         shot("decisions")
 
+        step = "quality"
+        driver.get(a.base + "/quality")
+        check(lambda: len(driver.find_elements(By.CSS_SELECTOR, "main svg")) == 4, "the day chart and three histograms are drawn")
+        shot("quality")
+
         step = "review queue"
         driver.get(a.base + "/review-queue")
         check(lambda: driver.find_element(By.TAG_NAME, "h1").text == "Review queue", "the queue is shown")

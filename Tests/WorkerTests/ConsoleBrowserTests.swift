@@ -50,7 +50,7 @@ struct ConsoleBrowserTests {
         #expect(try await c.stack.count("SELECT count(*) FROM review_proposals") == 0)
         let logins = try await c.stack.query("SELECT actor, action FROM audit_log WHERE action IN ('login', 'login_failed') ORDER BY id")
         #expect(logins.map { "\($0.string("actor") ?? "") \($0.string("action") ?? "")" } == ["rita login_failed", "rita login", "vic login"])
-        for page in ["login-failed", "decisions", "review-queue", "decision", "decision-reviewed", "decision-xss", "viewer-decision"] {
+        for page in ["login-failed", "decisions", "quality", "review-queue", "decision", "decision-reviewed", "decision-xss", "viewer-decision"] {
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(page).png"), "\(page).png")
         }
         try await c.close()

@@ -64,6 +64,15 @@ struct ConsolePageTests {
         #expect(try await c.call("GET", "/decisions/r-nothing", headers: cookie).status == 404)
         #expect(try await c.call("GET", "/static/console.css").status == 200)
 
+        // Quality: charts drawn by the server, and what other thresholds would have done, in SQL.
+        let quality = try await c.call("GET", "/quality", headers: cookie)
+        #expect(quality.status == 200 && quality.text.components(separatedBy: "<svg").count - 1 == 4, "\(quality.text)")
+        #expect(quality.text.contains("threshold 75") && quality.text.contains("threshold 0.5"))
+        let whatIf = try await c.call("GET", "/quality?since=1h&liveness=0.05&livenessReviewBand=0", headers: cookie)
+        #expect(whatIf.text.contains("2 of 3 decisions would change"), "\(whatIf.text)")
+        let badWhatIf = try await c.call("GET", "/quality?faceConfidence=500", headers: cookie)
+        #expect(badWhatIf.status == 400 && badWhatIf.text.contains("Face match threshold must be a number in 0–100"))
+
         // A form post without the CSRF token: 403, and nothing changes.
         let forged = try await c.call("POST", "/decisions/r-review/review", form: "action=approve&reason=forged&expectedRevision=1", headers: cookie)
         #expect(forged.status == 403 && forged.text.contains("nothing was changed"))

@@ -25,6 +25,7 @@ struct PageRoutes: Sendable {
             try await page(request) { try await decision(request, $0, requestId: try context.parameters.require("requestId")) }
         }
         router.get("review-queue") { request, _ in try await page(request) { try await queue(request, $0) } }
+        router.get("quality") { request, _ in try await page(request) { try await QualityPage(pool: pool).render(request, $0) } }
         router.post("decisions/{requestId}/review") { request, context in
             try await form(request, context) { page, fields in
                 try await review(page, fields, requestId: try context.parameters.require("requestId"), address: context.clientAddress)

@@ -32,6 +32,9 @@ extension PageTemplates {
         :focus-visible { outline: 3px solid #ffbf47; }
         .timeline { padding-left: 1.2rem; }
         .paging { text-align: right; }
+        .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
+        form.whatif { display: grid; grid-template-columns: repeat(3, 12rem 6rem); gap: .4rem .6rem; align-items: center; max-width: 60rem; margin-bottom: 1rem; }
+        tr.changed { background: #fff4e5; font-weight: 600; }
         section.images { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
         section.images h2 { width: 100%; }
         figure { margin: 0; } figure img { max-width: 320px; max-height: 320px; border: 1px solid #ccc; background: #fff; }
