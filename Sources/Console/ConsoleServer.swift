@@ -18,12 +18,15 @@ public struct ConsoleServer: Service {
     public var sessionLifetime: Duration
     /// The worker's image sources for reviewers' images, and their per-image limit; nil: none shown.
     public var images: (sources: ImageSources, maxImageBytes: Int)?
+    /// Where `/dead-letters` reads from.
+    var deadLetters: DeadLetterPage
     public var onListening: @Sendable (Int) -> Void
     public var logger: Logger
 
     public init(
         port: Int, pool: PostgresPool, desk: ReviewDesk, database: DatabaseHealth, sessionLifetime: Duration,
-        images: (sources: ImageSources, maxImageBytes: Int)? = nil, onListening: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger
+        images: (sources: ImageSources, maxImageBytes: Int)? = nil, kafka: (brokers: String, dlqTopic: String, properties: [String: String]),
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger
     ) {
         self.port = port
         self.pool = pool
@@ -31,6 +34,7 @@ public struct ConsoleServer: Service {
         self.database = database
         self.sessionLifetime = sessionLifetime
         self.images = images
+        deadLetters = DeadLetterPage(brokers: kafka.brokers, topic: kafka.dlqTopic, producerProperties: kafka.properties, logger: logger)
         self.onListening = onListening
         self.logger = logger
     }
@@ -43,7 +47,7 @@ public struct ConsoleServer: Service {
         LoginRoutes(pool: pool, authenticator: authenticator, sessionLifetime: sessionLifetime).add(to: router)
         let imageRoutes = ImageRoutes(pool: pool, sources: images?.sources, maxImageBytes: images?.maxImageBytes ?? 0)
         imageRoutes.add(to: router)
-        PageRoutes(pool: pool, desk: desk, images: imageRoutes).add(to: router)
+        PageRoutes(pool: pool, desk: desk, images: imageRoutes, deadLetters: deadLetters).add(to: router)
         let (database, pool) = (self.database, self.pool)
         router.get("livez") { _, _ in JSONBody.response(.ok, JSONFact.object(["status": .text("live")])) }
         router.get("readyz") { _, _ in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Kafka
 import DevTools
 import Foundation
 import Logging

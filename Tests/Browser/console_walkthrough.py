@@ -87,6 +87,11 @@ def main():
         check(lambda: len(driver.find_elements(By.CSS_SELECTOR, "main svg")) == 4, "the day chart and three histograms are drawn")
         shot("quality")
 
+        step = "dead letters"
+        driver.get(a.base + "/dead-letters")
+        check(lambda: driver.find_element(By.TAG_NAME, "h1").text == "Dead letters", "the dead letters are shown")
+        shot("dead-letters")
+
         step = "review queue"
         driver.get(a.base + "/review-queue")
         check(lambda: driver.find_element(By.TAG_NAME, "h1").text == "Review queue", "the queue is shown")

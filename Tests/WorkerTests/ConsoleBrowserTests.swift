@@ -19,7 +19,7 @@ struct ConsoleBrowserTests {
             Issue.record("OKAYFACE_TEST_BROWSER_PYTHON and OKAYFACE_TEST_CHROMEDRIVER are not set: run the tests through scripts/test or swift test, which install them")
             return
         }
-        let c = try await ConsoleStack()
+        let c = try await ConsoleStack(deadLetters: true)
         _ = try await c.user("rita", .reviewer, password: "rita long passphrase")
         _ = try await c.user("vic", .viewer, password: "vic long passphrase")
         try await c.stack.db.withConnection { connection in
@@ -50,7 +50,7 @@ struct ConsoleBrowserTests {
         #expect(try await c.stack.count("SELECT count(*) FROM review_proposals") == 0)
         let logins = try await c.stack.query("SELECT actor, action FROM audit_log WHERE action IN ('login', 'login_failed') ORDER BY id")
         #expect(logins.map { "\($0.string("actor") ?? "") \($0.string("action") ?? "")" } == ["rita login_failed", "rita login", "vic login"])
-        for page in ["login-failed", "decisions", "quality", "review-queue", "decision", "decision-reviewed", "decision-xss", "viewer-decision"] {
+        for page in ["login-failed", "decisions", "quality", "dead-letters", "review-queue", "decision", "decision-reviewed", "decision-xss", "viewer-decision"] {
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(page).png"), "\(page).png")
         }
         try await c.close()

@@ -23,7 +23,7 @@ struct ConsolePageTests {
 
     @Test("pages need a session, carry the CSP and escape every value; a form without its CSRF token changes nothing; a viewer gets no form")
     func pages() async throws {
-        let c = try await ConsoleStack()
+        let c = try await ConsoleStack(deadLetters: true)
         _ = try await c.user("alice", .reviewer, password: "alice long passphrase")
         _ = try await c.user("vera", .viewer, password: "vera long passphrase")
         try await c.stack.db.withConnection { connection in
@@ -63,6 +63,14 @@ struct ConsolePageTests {
         #expect(badFilter.status == 400 && badFilter.text.contains("decision must be"))
         #expect(try await c.call("GET", "/decisions/r-nothing", headers: cookie).status == 404)
         #expect(try await c.call("GET", "/static/console.css").status == 200)
+
+        // Dead letters, read from the DLQ topic: why, from where, and the bytes as escaped text.
+        let letters = try await c.call("GET", "/dead-letters", headers: cookie)
+        #expect(letters.status == 200 && letters.text.contains("malformed_json"), "\(letters.text)")
+        #expect(letters.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !letters.text.contains("<script>"))
+        #expect(letters.text.contains(#"{\x00\t\xff}"#))
+        #expect(letters.text.contains("2 on <code>okayface.verification.requests.dlq</code>"))
+        #expect(try await c.call("GET", "/dead-letters?code=not_an_object", headers: cookie).text.contains("No dead letters."))
 
         // Quality: charts drawn by the server, and what other thresholds would have done, in SQL.
         let quality = try await c.call("GET", "/quality", headers: cookie)

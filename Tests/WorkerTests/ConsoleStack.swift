@@ -23,7 +23,10 @@ final class ConsoleStack: Sendable {
     /// Requests the worker decides before the console starts: one of each decision.
     static let decided = ["r-approved": "approved", "r-rejected": "rejected", "r-review": "review", "r-error": "error"]
 
-    init(fourEyes: String = "approvals") async throws {
+    /// Dead letters some stacks add: bytes that are not JSON, holding markup, a NUL and a tab.
+    static let letters: [[UInt8]] = [Array("<script>alert(1)</script>".utf8), [0x7B, 0x00, 0x09, 0xFF, 0x7D]]
+
+    init(fourEyes: String = "approvals", deadLetters: Bool = false) async throws {
         stack = try await TestStack()
         http = WebClient(logger: stack.logger)
         let worker = try stack.startWorker(["REVIEW_BAND_LIVENESS": "0.2"])
@@ -33,7 +36,11 @@ final class ConsoleStack: Sendable {
         try await stack.publish(stack.request("r-rejected", sdk: rejected, subject: "customer-2"))
         try await stack.publish(stack.request("r-review", sdk: review, subject: "customer-3"))
         try await stack.publish(stack.request("r-error", journeyId: "00000000-0000-4000-8000-000000000000", subject: "customer-4"))
+        if deadLetters {
+            for letter in Self.letters { try await stack.publish(letter, key: "bad-upstream") }
+        }
         try await stack.waitForDecisions(Self.decided.count)
+        if deadLetters { _ = try await stack.deadLetters(expected: Self.letters.count) }
         try await worker.stop()
 
         let configuration = try ConsoleConfiguration.load(stack.environment([

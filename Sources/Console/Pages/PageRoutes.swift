@@ -13,6 +13,7 @@ struct PageRoutes: Sendable {
     var pool: PostgresPool
     var desk: ReviewDesk
     var images: ImageRoutes
+    var deadLetters: DeadLetterPage
 
     func add(to router: Router<ConsoleRequestContext>) {
         router.get("static/console.css") { _, _ in
@@ -25,6 +26,7 @@ struct PageRoutes: Sendable {
             try await page(request) { try await decision(request, $0, requestId: try context.parameters.require("requestId")) }
         }
         router.get("review-queue") { request, _ in try await page(request) { try await queue(request, $0) } }
+        router.get("dead-letters") { request, _ in try await page(request) { try await deadLetters.render(request, $0) } }
         router.get("quality") { request, _ in try await page(request) { try await QualityPage(pool: pool).render(request, $0) } }
         router.post("decisions/{requestId}/review") { request, context in
             try await form(request, context) { page, fields in

@@ -9,7 +9,7 @@ enum PageTemplates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
         let all: [(String, String)] = [
-            ("layout", layout), ("login", login), ("decisions", decisions), ("decision", decision), ("reviewQueue", reviewQueue), ("problemPage", problemPage), ("quality", quality),
+            ("layout", layout), ("login", login), ("decisions", decisions), ("decision", decision), ("reviewQueue", reviewQueue), ("problemPage", problemPage), ("quality", quality), ("deadLetters", deadLetters),
         ]
         for (name, text) in all {
             // A template that does not parse is a programming error found by the first test.

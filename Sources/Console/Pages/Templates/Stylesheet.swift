@@ -34,6 +34,7 @@ extension PageTemplates {
         .paging { text-align: right; }
         .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
         form.whatif { display: grid; grid-template-columns: repeat(3, 12rem 6rem); gap: .4rem .6rem; align-items: center; max-width: 60rem; margin-bottom: 1rem; }
+        pre.bytes { white-space: pre-wrap; word-break: break-all; max-width: 40rem; max-height: 12rem; overflow: auto; margin: 0; font-size: .8rem; }
         tr.changed { background: #fff4e5; font-weight: 600; }
         section.images { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
         section.images h2 { width: 100%; }

@@ -1,5 +1,4 @@
 import Foundation
-import Kafka
 import Logging
 import Synchronization
 
@@ -67,7 +66,7 @@ public enum TopicReader {
     /// A consumer of `topic` from its beginning in a group of its own that commits nothing, so
     /// it disturbs no one (the readers here, the bench's watch on the results topic).
     /// `extra` librdkafka properties win over these.
-    static func observer(brokers: String, topic: String, extra: [String: String] = [:], logger: Logger) throws -> KafkaConsumer {
+    public static func observer(brokers: String, topic: String, extra: [String: String] = [:], logger: Logger) throws -> KafkaConsumer {
         try KafkaConsumer(
             properties: [
                 "bootstrap.servers": brokers,

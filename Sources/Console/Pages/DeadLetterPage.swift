@@ -1,0 +1,107 @@
+import Blocking
+import Foundation
+import Hummingbird
+import Kafka
+import Logging
+
+/// `/dead-letters`: the DLQ topic's messages, newest first, a page at a time: why each was
+/// refused (`error.code`, `error.message`), where it came from, its key and its bytes shown
+/// as escaped text (a letter may be anything, and is shown, never interpreted).
+struct DeadLetterPage: Sendable {
+    var brokers: String
+    var topic: String
+    var producerProperties: [String: String]
+    var logger: Logger
+
+    static let pageSize = 25
+    /// Bytes of a value shown; the page says how many more there are.
+    static let shownBytes = 2_048
+
+    func render(_ request: Request, _ page: PageContext) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        let code = parameters.get("code").flatMap { $0.isEmpty ? nil : $0 }
+        let pageNumber = max(parameters.get("page").flatMap(Int.init) ?? 1, 1)
+        var context = page.base(title: "Dead letters")
+        context["topic"] = topic
+        if let code { context["code"] = code }
+        let (brokers, topic, logger, extra) = (self.brokers, self.topic, self.logger, producerProperties)
+        // librdkafka's waits block: the whole read runs on threads that may block.
+        let letters: [KafkaMessage]? = try await withTaskExecutorPreference(BlockingExecutor.shared) {
+            let probe = try TopicReader.observer(brokers: brokers, topic: topic, extra: Self.security(extra), logger: logger)
+            let reachable = probe.brokersReachable(timeout: .seconds(3))
+            probe.close()
+            guard reachable else { return nil }
+            return try await TopicReader.read(brokers: brokers, topic: topic, idle: .seconds(1), timeout: .seconds(15), logger: logger)
+        }
+        guard let letters else {
+            return PageResponse.problem(
+                .serviceUnavailable, "Kafka cannot be reached (KAFKA_BROKERS \(brokers)), so the dead letters cannot be read. Try again once it is back.",
+                page: page)
+        }
+        let matching = letters.filter { code == nil || $0.header("error.code") == code }
+            .sorted { ($0.timestamp ?? 0, $0.partition, $0.offset) > ($1.timestamp ?? 0, $1.partition, $1.offset) }
+        let start = (pageNumber - 1) * Self.pageSize
+        let shown = start < matching.count ? Array(matching[start..<min(start + Self.pageSize, matching.count)]) : []
+        context["total"] = matching.count
+        context["codes"] = Set(letters.compactMap { $0.header("error.code") }).sorted().map { ["value": $0, "selected": $0 == code] }
+        context["letters"] = shown.map { m in
+            [
+                "at": m.timestamp.map { PageFormat.time(Date(timeIntervalSince1970: Double($0) / 1000)) } ?? "",
+                "code": m.header("error.code") ?? "", "message": m.header("error.message") ?? "",
+                "source": "\(m.header("source.topic") ?? "?")/\(m.header("source.partition") ?? "?")/\(m.header("source.offset") ?? "?")",
+                "coordinates": "\(m.partition)/\(m.offset)", "key": m.key.map(Self.escaped) ?? "(none)",
+                "value": Self.escaped(Array(m.value.prefix(Self.shownBytes))),
+                "more": m.value.count > Self.shownBytes ? "… and \(m.value.count - Self.shownBytes) more bytes" : "",
+                "size": m.value.count,
+            ] as [String: Any]
+        }
+        context["hasLetters"] = !shown.isEmpty
+        var query = code.map { "code=\(PageFormat.queryValue($0))&" } ?? ""
+        query += "page="
+        if start + Self.pageSize < matching.count { context["next"] = "/dead-letters?" + query + "\(pageNumber + 1)" }
+        if pageNumber > 1 { context["previous"] = "/dead-letters?" + query + "\(pageNumber - 1)" }
+        return PageResponse.render("deadLetters", context)
+    }
+
+    /// Bytes as text a person can read: printable ASCII as is, everything else escaped
+    /// (`\n`, `\t`, `\x00`, and UTF-8 sequences as `\u{…}` when they decode).
+    static func escaped(_ bytes: [UInt8]) -> String {
+        var out = ""
+        var index = 0
+        while index < bytes.count {
+            let b = bytes[index]
+            switch b {
+            case 0x5C: out += "\\\\"
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0x20...0x7E: out.append(Character(Unicode.Scalar(b)))
+            default:
+                // A whole UTF-8 character, if these bytes begin one.
+                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+                if length > 1, index + length <= bytes.count,
+                   let text = String(validating: bytes[index..<index + length], as: UTF8.self), let scalar = text.unicodeScalars.first {
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                    index += length
+                    continue
+                }
+                out += "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16)
+            }
+            index += 1
+        }
+        return out
+    }
+
+    /// The `security.*`, `sasl.*` and `ssl.*` properties the console's producer has, so the reader
+    /// reaches the same brokers the same way.
+    static func security(_ properties: [String: String]) -> [String: String] {
+        properties.filter { $0.key.hasPrefix("security.") || $0.key.hasPrefix("sasl.") || $0.key.hasPrefix("ssl.") }
+    }
+}
+
+extension KafkaMessage {
+    /// The first header named `name`, as text.
+    func header(_ name: String) -> String? {
+        headers.first { $0.key == name }?.value.map { String(decoding: $0, as: UTF8.self) }
+    }
+}
