@@ -167,7 +167,7 @@ struct PageRoutes: Sendable {
             "requestId": d.requestId, "path": APIRoutes.pathSegment(d.requestId), "decision": d.decision.rawValue, "revision": d.revision,
             "nextAction": d.nextAction?.rawValue ?? "", "retryable": d.retryable, "subject": d.subject ?? "—", "journeyId": d.journeyId ?? "—",
             "processedAt": PageFormat.time(d.processedAt), "automatedDecision": d.automatedDecision.rawValue,
-            "reasons": d.reasons.joined(separator: ", "), "policyId": d.policy?.id ?? "—", "policyHash": d.policy?.hash ?? "",
+            "reasons": d.reasons.isEmpty ? "none" : d.reasons.joined(separator: ", "), "policyId": d.policy?.id ?? "—", "policyHash": d.policy?.hash ?? "",
             "vendor": [d.vendorStatus, d.vendorMessageCode, d.vendorHTTPStatus.map { "HTTP \($0)" }].compactMap { $0 }.joined(separator: ", "),
             "checks": d.checks.map { c in
                 [

@@ -12,7 +12,7 @@ extension PageTemplates {
             <dt>Journey</dt><dd>{{journeyId}}</dd>
             <dt>Decided</dt><dd>{{processedAt}} UTC</dd>
             <dt>The worker decided</dt><dd>{{automatedDecision}}</dd>
-            <dt>Reasons</dt><dd>{{reasons}}{{^reasons}}none{{/reasons}}</dd>
+            <dt>Reasons</dt><dd>{{reasons}}</dd>
             <dt>Policy</dt><dd>{{policyId}} <code>{{policyHash}}</code></dd>
             <dt>Vendor</dt><dd>{{vendor}}</dd>
           </dl>
