@@ -44,7 +44,7 @@ public struct ConsoleServer: Service {
         router.add(middleware: UnexpectedErrorMiddleware(database: database, logger: logger))
         let authenticator = Authenticator(pool: pool)
         APIRoutes(pool: pool, authenticator: authenticator, desk: desk).add(to: router)
-        LoginRoutes(pool: pool, authenticator: authenticator, sessionLifetime: sessionLifetime).add(to: router)
+        LoginRoutes(pool: pool, authenticator: authenticator, sessionLifetime: sessionLifetime, logger: logger).add(to: router)
         let imageRoutes = ImageRoutes(pool: pool, sources: images?.sources, maxImageBytes: images?.maxImageBytes ?? 0)
         imageRoutes.add(to: router)
         PageRoutes(pool: pool, desk: desk, images: imageRoutes, deadLetters: deadLetters).add(to: router)

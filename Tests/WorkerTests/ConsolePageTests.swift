@@ -126,4 +126,29 @@ struct ConsolePageTests {
         #expect(try await c.stack.decision("r-rejected")?.int("revision") == 1)
         try await c.close()
     }
+
+    @Test("PostgreSQL or Kafka out of reach: a page that says which, not a stack trace")
+    func outages() async throws {
+        let c = try await ConsoleStack()
+        _ = try await c.user("alice", .reviewer, password: "alice long passphrase")
+        let (cookie, _) = try await Self.login(c, "alice", "alice long passphrase")
+
+        // Port 1 on loopback: nothing listens there.
+        let noKafka = try await c.anotherConsole(["KAFKA_BROKERS": "127.0.0.1:1"])
+        let letters = try await c.call("GET", "/dead-letters", headers: cookie, base: noKafka.baseURL)
+        #expect(letters.status == 503 && letters.text.contains("Kafka cannot be reached (KAFKA_BROKERS 127.0.0.1:1)"), "\(letters.text)")
+        #expect(letters.header("Content-Type")?.hasPrefix("text/html") == true && letters.text.contains("Log out"))
+        try await noKafka.stop()
+
+        let noDatabase = try await c.anotherConsole(["DATABASE_URL": "postgresql://postgres@127.0.0.1:1/okayface"])
+        for (method, path, form) in [("GET", "/", nil), ("GET", "/decisions/r-review", nil), ("POST", "/login", "username=alice&password=x")] {
+            let answer = try await c.call(method, path, form: form, headers: cookie, base: noDatabase.baseURL)
+            #expect(answer.status == 503 && answer.text.contains("PostgreSQL") && answer.header("Content-Type")?.hasPrefix("text/html") == true,
+                    "\(path): \(answer.text)")
+            #expect(!answer.text.contains("Error(") && !answer.text.contains("PostgresError"))
+        }
+        #expect(try await c.call("GET", "/readyz", base: noDatabase.baseURL).status == 503)
+        try await noDatabase.stop()
+        try await c.close()
+    }
 }

@@ -57,6 +57,25 @@ final class ConsoleStack: Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(box.port.withLock { $0 } ?? 0)" }
 
+    /// Another console on this stack with settings of its own (a Kafka or a PostgreSQL that is
+    /// not there); answers its base URL and how to stop it.
+    func anotherConsole(_ overrides: [String: String]) async throws -> (baseURL: String, stop: @Sendable () async throws -> Void) {
+        let configuration = try ConsoleConfiguration.load(stack.environment(["CONSOLE_PORT": "0", "CONSOLE_DATABASE_POOL_SIZE": "2"].merging(overrides) { _, new in new }))
+        let trigger = GracefulShutdownTrigger()
+        let box = PortBox()
+        let logger = stack.logger
+        let task = Task {
+            try await ConsoleApplication(configuration: configuration, logger: logger).run(signals: [], trigger: trigger) { port in
+                box.port.withLock { $0 = port }
+            }
+        }
+        try await waitUntil("the other console listens") { box.port.withLock { $0 } != nil }
+        return ("http://127.0.0.1:\(box.port.withLock { $0 } ?? 0)", {
+            trigger.shutdown()
+            try await task.value
+        })
+    }
+
     /// Adds a user as `users add` does and gives them an API token, as `tokens create` does.
     func user(_ name: String, _ role: ConsoleRole, password: String = "correct horse battery staple") async throws -> String {
         let hash = await Passwords.hash(password)
@@ -85,7 +104,8 @@ final class ConsoleStack: Sendable {
     }
 
     func call(
-        _ method: String, _ path: String, token: String? = nil, json: String? = nil, form: String? = nil, headers: [HTTPHeader] = []
+        _ method: String, _ path: String, token: String? = nil, json: String? = nil, form: String? = nil, headers: [HTTPHeader] = [],
+        base: String? = nil
     ) async throws -> Answer {
         var all = headers
         if let token { all.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
@@ -99,7 +119,7 @@ final class ConsoleStack: Sendable {
         } else if method == "POST" {
             body = .bytes([])
         }
-        let response = try await http.execute(WebRequest(method: method, url: baseURL + path, headers: all, body: body))
+        let response = try await http.execute(WebRequest(method: method, url: (base ?? baseURL) + path, headers: all, body: body))
         return Answer(status: response.status, headers: response.headers, body: response.body)
     }
 

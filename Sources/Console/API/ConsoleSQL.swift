@@ -37,11 +37,11 @@ enum ConsoleSQL {
         """
     }
 
-    static func queue(limit: Int) -> PostgresQuery {
+    static func queue(limit: Int, offset: Int = 0) -> PostgresQuery {
         """
         SELECT request_id, subject, decision, reasons, revision, processed_at, review_id, proposed_action, proposed_reason,
                proposed_by, proposed_at, waiting_since, extract(epoch FROM now() - waiting_since) AS age_seconds
-        FROM review_queue ORDER BY waiting_since, request_id LIMIT \(limit)
+        FROM review_queue ORDER BY waiting_since, request_id LIMIT \(limit) OFFSET \(offset)
         """
     }
 

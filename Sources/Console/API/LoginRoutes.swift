@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Postgres
 
 /// `POST /login` (form fields `username`, `password`) starts a session: a cookie that is
@@ -11,6 +12,7 @@ struct LoginRoutes: Sendable {
     var pool: PostgresPool
     var authenticator: Authenticator
     var sessionLifetime: Duration
+    var logger: Logger
     /// How long a failed login waits before it is answered.
     var failureDelay: Duration = .seconds(1)
 
@@ -18,7 +20,14 @@ struct LoginRoutes: Sendable {
         router.get("login") { request, _ in
             PageResponse.render("login", ["title": "Log in", "next": Self.safeNext(request.uri.queryParameters.get("next")), "username": ""])
         }
-        router.post("login") { request, context in try await login(request, context: context) }
+        router.post("login") { request, context in
+            // A person logging in gets a page, also when PostgreSQL is out of reach.
+            do {
+                return try await login(request, context: context)
+            } catch {
+                return PageRoutes.failure(error, page: nil)
+            }
+        }
         router.post("logout") { request, context in try await logout(request, context: context) }
     }
 
@@ -36,6 +45,7 @@ struct LoginRoutes: Sendable {
             await Passwords.verifyDecoy(password)
         }
         guard let user else {
+            logger.notice("login failed", metadata: ["user": "\(name)", "address": "\(address ?? "-")"])
             try await pool.withConnection { connection in
                 try AuditEntry(
                     actor: name.isEmpty ? nil : name, action: "login_failed", target: name.isEmpty ? nil : name, address: address,

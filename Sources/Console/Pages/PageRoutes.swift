@@ -214,8 +214,11 @@ struct PageRoutes: Sendable {
     }
 
     private func queue(_ request: Request, _ page: PageContext) async throws -> Response {
+        let pageNumber = max(request.uri.queryParameters.get("page").flatMap(Int.init) ?? 1, 1)
+        let perPage = 50
         let (rows, size) = try await pool.withConnection { connection in
-            (try connection.query(ConsoleSQL.queue(limit: 200)), try connection.query(ConsoleSQL.queueSize).first)
+            (try connection.query(ConsoleSQL.queue(limit: perPage, offset: (pageNumber - 1) * perPage)),
+             try connection.query(ConsoleSQL.queueSize).first)
         }
         var context = page.base(title: "Review queue")
         if let notice = PageFormat.notice(request) { context["notice"] = notice }
@@ -239,6 +242,8 @@ struct PageRoutes: Sendable {
             return item
         }
         context["hasItems"] = !rows.isEmpty
+        if pageNumber * perPage < size?.int("depth") ?? 0 { context["next"] = "/review-queue?page=\(pageNumber + 1)" }
+        if pageNumber > 1 { context["previous"] = "/review-queue?page=\(pageNumber - 1)" }
         return PageResponse.render("reviewQueue", context)
     }
 

@@ -26,6 +26,7 @@ extension PageTemplates {
           </tbody>
         </table>
         {{/hasItems}}
+        <p class="paging">{{#previous}}<a href="{{previous}}" rel="prev">← Older</a> {{/previous}}{{#next}}<a href="{{next}}" rel="next">Newer →</a>{{/next}}</p>
         {{/content}}
         {{/layout}}
         """
