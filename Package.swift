@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "okayface-worker",
             dependencies: [
-                "Worker", "Console", "Postgres", "Verification", "Pipeline",
+                "Worker", "Console", "Postgres", "Verification", "Pipeline", "Kafka", "Blocking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

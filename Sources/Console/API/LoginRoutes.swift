@@ -1,3 +1,4 @@
+import Worker
 import Foundation
 import HTTPTypes
 import Hummingbird

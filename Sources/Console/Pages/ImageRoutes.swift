@@ -1,3 +1,4 @@
+import Worker
 import Blocking
 import Foundation
 import Hummingbird

@@ -1,3 +1,4 @@
+import Worker
 import Postgres
 
 /// What `okayface-worker grant-reader ROLE` gives a back-office role: SELECT on the decision

@@ -7,7 +7,8 @@ public struct AuditEntry: Sendable {
     /// The user, as authenticated; for a failed login, the name that was given.
     public var actor: String?
     /// `login`, `login_failed`, `logout`, `review`, `review_proposed`, `review_confirmed`,
-    /// `review_declined`, `user_added`, `user_disabled`, `token_created`, `reader_granted`.
+    /// `review_declined`, `user_added`, `user_disabled`, `token_created`, `reader_granted`, `image_viewed`,
+    /// `dlq_replayed`.
     public var action: String
     /// A requestId, a reviewId, a user's or a role's name.
     public var target: String?
