@@ -39,16 +39,13 @@ struct DLQCommand: ParsableCommand {
     }
 
     static func read(_ c: ConsoleConfiguration, logger: Logger) async throws -> [KafkaMessage] {
-        try await withTaskExecutorPreference(BlockingExecutor.shared) {
-            let probe = try TopicReader.observer(brokers: c.kafka.brokers, topic: c.kafka.dlqTopic, logger: logger)
-            let reachable = probe.brokersReachable(timeout: .seconds(5))
-            probe.close()
-            guard reachable else {
-                FileHandle.standardError.write(Data("no Kafka broker answers (KAFKA_BROKERS \(c.kafka.brokers))\n".utf8))
-                throw ExitCode.failure
-            }
-            return try await TopicReader.read(brokers: c.kafka.brokers, topic: c.kafka.dlqTopic, idle: .seconds(2), logger: logger)
+        guard let messages = try await DeadLetterReplay.read(
+            brokers: c.kafka.brokers, topic: c.kafka.dlqTopic, properties: c.producerProperties, logger: logger)
+        else {
+            FileHandle.standardError.write(Data("no Kafka broker answers (KAFKA_BROKERS \(c.kafka.brokers))\n".utf8))
+            throw ExitCode.failure
         }
+        return messages
     }
 
     struct List: AsyncParsableCommand {

@@ -16,9 +16,8 @@ import Worker
 final class ConsoleStack: Sendable {
     let stack: TestStack
     let http: WebClient
-    private let trigger = GracefulShutdownTrigger()
-    private let task: Task<Void, any Error>
-    private let box = PortBox()
+    /// The console's base URL, and how to stop it.
+    private let main: (baseURL: String, stop: @Sendable () async throws -> Void)
 
     /// Requests the worker decides before the console starts: one of each decision.
     static let decided = ["r-approved": "approved", "r-rejected": "rejected", "r-review": "review", "r-error": "error"]
@@ -43,23 +42,20 @@ final class ConsoleStack: Sendable {
         if deadLetters { _ = try await stack.deadLetters(expected: Self.letters.count) }
         try await worker.stop()
 
-        let configuration = try ConsoleConfiguration.load(stack.environment([
-            "CONSOLE_PORT": "0", "REVIEW_FOUR_EYES": fourEyes, "CONSOLE_DATABASE_POOL_SIZE": "3",
-        ]))
-        let (trigger, box, logger) = (self.trigger, self.box, stack.logger)
-        task = Task {
-            try await ConsoleApplication(configuration: configuration, logger: logger).run(signals: [], trigger: trigger) { port in
-                box.port.withLock { $0 = port }
-            }
-        }
-        try await waitUntil("the console listens") { box.port.withLock { $0 } != nil }
+        main = try await Self.console(on: stack, ["REVIEW_FOUR_EYES": fourEyes, "CONSOLE_DATABASE_POOL_SIZE": "3"])
     }
 
-    var baseURL: String { "http://127.0.0.1:\(box.port.withLock { $0 } ?? 0)" }
+    var baseURL: String { main.baseURL }
 
-    /// Another console on this stack with settings of its own (a Kafka or a PostgreSQL that is
-    /// not there); answers its base URL and how to stop it.
+    /// A console on this stack, running in this process, with `overrides` laid over the stack's
+    /// settings (a Kafka or a PostgreSQL that is not there); answers its base URL and how to stop it.
     func anotherConsole(_ overrides: [String: String]) async throws -> (baseURL: String, stop: @Sendable () async throws -> Void) {
+        try await Self.console(on: stack, overrides)
+    }
+
+    private static func console(
+        on stack: TestStack, _ overrides: [String: String]
+    ) async throws -> (baseURL: String, stop: @Sendable () async throws -> Void) {
         let configuration = try ConsoleConfiguration.load(stack.environment(["CONSOLE_PORT": "0", "CONSOLE_DATABASE_POOL_SIZE": "2"].merging(overrides) { _, new in new }))
         let trigger = GracefulShutdownTrigger()
         let box = PortBox()
@@ -141,8 +137,7 @@ final class ConsoleStack: Sendable {
     }
 
     func close() async throws {
-        trigger.shutdown()
-        try await task.value
+        try await main.stop()
         await BlockingWork.run { [http] in http.shutdown() }
         await stack.close()
     }

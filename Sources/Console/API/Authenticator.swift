@@ -37,9 +37,7 @@ public struct Authenticator: Sendable {
             }
             return (user, .token)
         }
-        guard let session = request.cookies[Self.sessionCookie]?.value, !session.isEmpty,
-              let (user, csrf) = try await pool.withConnection({ try People.user(ofSession: session, on: $0) })
-        else { throw APIError.unauthenticated }
+        guard let (user, csrf) = try await session(request) else { throw APIError.unauthenticated }
         if request.method == .post {
             let given = request.headers[Self.csrfHeader] ?? csrfField
             guard given == csrf else {
@@ -47,6 +45,13 @@ public struct Authenticator: Sendable {
             }
         }
         return (user, .session(csrf: csrf))
+    }
+
+    /// The user of the request's live session cookie and the session's CSRF token, or nil: the
+    /// one lookup of a session, for the API, the pages and the images.
+    public func session(_ request: Request) async throws -> (ConsoleUser, csrf: String)? {
+        guard let session = request.cookies[Self.sessionCookie]?.value, !session.isEmpty else { return nil }
+        return try await pool.withConnection { try People.user(ofSession: session, on: $0) }
     }
 
     /// The user, who must be allowed to review (403 for a viewer).

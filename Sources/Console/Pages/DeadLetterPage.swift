@@ -1,8 +1,8 @@
-import Blocking
 import Foundation
 import Hummingbird
 import Kafka
 import Logging
+import Worker
 
 /// `/dead-letters`: the DLQ topic's messages, newest first, a page at a time: why each was
 /// refused (`error.code`, `error.message`), where it came from, its key and its bytes shown
@@ -24,31 +24,24 @@ struct DeadLetterPage: Sendable {
         var context = page.base(title: "Dead letters")
         context["topic"] = topic
         if let code { context["code"] = code }
-        let (brokers, topic, logger, extra) = (self.brokers, self.topic, self.logger, producerProperties)
-        // librdkafka's waits block: the whole read runs on threads that may block.
-        let letters: [KafkaMessage]? = try await withTaskExecutorPreference(BlockingExecutor.shared) {
-            let probe = try TopicReader.observer(brokers: brokers, topic: topic, extra: Self.security(extra), logger: logger)
-            let reachable = probe.brokersReachable(timeout: .seconds(3))
-            probe.close()
-            guard reachable else { return nil }
-            return try await TopicReader.read(brokers: brokers, topic: topic, idle: .seconds(1), timeout: .seconds(15), logger: logger)
-        }
+        let letters = try await DeadLetterReplay.read(brokers: brokers, topic: topic, properties: producerProperties, logger: logger)
         guard let letters else {
             return PageResponse.problem(
                 .serviceUnavailable, "Kafka cannot be reached (KAFKA_BROKERS \(brokers)), so the dead letters cannot be read. Try again once it is back.",
                 page: page)
         }
-        let matching = letters.filter { code == nil || $0.header("error.code") == code }
-            .sorted { ($0.timestamp ?? 0, $0.partition, $0.offset) > ($1.timestamp ?? 0, $1.partition, $1.offset) }
+        let matching = DeadLetterReplay.letters(letters, DeadLetterReplay.Filter(code: code))
+            .sorted { ($0.message.timestamp ?? 0, $0.message.partition, $0.message.offset) > ($1.message.timestamp ?? 0, $1.message.partition, $1.message.offset) }
         let start = (pageNumber - 1) * Self.pageSize
         let shown = start < matching.count ? Array(matching[start..<min(start + Self.pageSize, matching.count)]) : []
         context["total"] = matching.count
-        context["codes"] = Set(letters.compactMap { $0.header("error.code") }).sorted().map { ["value": $0, "selected": $0 == code] }
-        context["letters"] = shown.map { m in
-            [
+        context["codes"] = Set(letters.compactMap { DeadLetter($0).code }).sorted().map { ["value": $0, "selected": $0 == code] }
+        context["letters"] = shown.map { letter in
+            let m = letter.message
+            return [
                 "at": m.timestamp.map { PageFormat.time(Date(timeIntervalSince1970: Double($0) / 1000)) } ?? "",
-                "code": m.header("error.code") ?? "", "message": m.header("error.message") ?? "",
-                "source": "\(m.header("source.topic") ?? "?")/\(m.header("source.partition") ?? "?")/\(m.header("source.offset") ?? "?")",
+                "code": letter.code ?? "", "message": letter.reason ?? "",
+                "source": "\(letter.sourceTopic ?? "?")/\(letter.sourcePartition.map(String.init) ?? "?")/\(letter.sourceOffset.map(String.init) ?? "?")",
                 "coordinates": "\(m.partition)/\(m.offset)", "key": m.key.map(Self.escaped) ?? "(none)",
                 "value": Self.escaped(Array(m.value.prefix(Self.shownBytes))),
                 "more": m.value.count > Self.shownBytes ? "… and \(m.value.count - Self.shownBytes) more bytes" : "",
@@ -90,18 +83,5 @@ struct DeadLetterPage: Sendable {
             index += 1
         }
         return out
-    }
-
-    /// The `security.*`, `sasl.*` and `ssl.*` properties the console's producer has, so the reader
-    /// reaches the same brokers the same way.
-    static func security(_ properties: [String: String]) -> [String: String] {
-        properties.filter { $0.key.hasPrefix("security.") || $0.key.hasPrefix("sasl.") || $0.key.hasPrefix("ssl.") }
-    }
-}
-
-extension KafkaMessage {
-    /// The first header named `name`, as text.
-    func header(_ name: String) -> String? {
-        headers.first { $0.key == name }?.value.map { String(decoding: $0, as: UTF8.self) }
     }
 }

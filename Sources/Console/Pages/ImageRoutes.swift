@@ -28,9 +28,9 @@ struct ImageRoutes: Sendable {
     }
 
     private func image(_ request: Request, requestId: String, roleName: String, address: String?) async throws -> Response {
-        guard let session = request.cookies[Authenticator.sessionCookie]?.value,
-              let (user, _) = try await pool.withConnection({ try People.user(ofSession: session, on: $0) })
-        else { return Self.plain(.unauthorized, "log in to see images") }
+        guard let (user, _) = try await Authenticator(pool: pool).session(request) else {
+            return Self.plain(.unauthorized, "log in to see images")
+        }
         guard user.role.mayReview else { return Self.plain(.forbidden, "images are for reviewers and admins") }
         guard let role = ImageRole(rawValue: roleName), Self.pictures.contains(role) else {
             return Self.plain(.notFound, "only idCard and best are shown; the SDK bundle is shown as its size")

@@ -45,10 +45,7 @@ struct PageRoutes: Sendable {
     // MARK: Sessions, forms and failures
 
     private func session(_ request: Request) async throws -> PageContext? {
-        guard let session = request.cookies[Authenticator.sessionCookie]?.value, !session.isEmpty,
-              let (user, csrf) = try await pool.withConnection({ try People.user(ofSession: session, on: $0) })
-        else { return nil }
-        return PageContext(user: user, csrf: csrf)
+        try await Authenticator(pool: pool).session(request).map { PageContext(user: $0.0, csrf: $0.csrf) }
     }
 
     /// A page for a logged-in user; a failure is a page that says what went wrong.

@@ -28,7 +28,7 @@ public enum People {
         guard ConsoleUser.isValidName(name) else {
             throw Problem("a user name is 1–64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit (got \"\(name)\")")
         }
-        try transaction(connection) {
+        try connection.transaction {
             guard try connection.query(PeopleSQL.addUser(name: name, role: role, passwordHash: passwordHash)).first != nil else {
                 throw Problem("user \(name) exists already")
             }
@@ -49,7 +49,7 @@ public enum People {
     /// Disables a user: their sessions end and their tokens are revoked. Disabling a disabled
     /// user changes nothing and is not an error.
     public static func disableUser(name: String, by actor: String, address: String?, on connection: PostgresConnection) throws {
-        try transaction(connection) {
+        try connection.transaction {
             guard try connection.query(PeopleSQL.disableUser(name: name)).first != nil else { throw Problem("no user \(name)") }
             try AuditEntry(actor: actor, action: "user_disabled", target: name, address: address).write(on: connection)
         }
@@ -58,7 +58,7 @@ public enum People {
     /// A new API token for an active user; the token itself is returned once and never stored.
     public static func createToken(user: String, label: String?, by actor: String, address: String?, on connection: PostgresConnection) throws -> String {
         let token = SecretToken.make(prefix: "okf_")
-        try transaction(connection) {
+        try connection.transaction {
             guard try connection.query(PeopleSQL.activeUser(name: user)).first != nil else {
                 throw Problem("no active user \(user) (okayface-worker users list shows them)")
             }
@@ -97,7 +97,7 @@ public enum People {
     ) throws -> (session: String, csrf: String) {
         let session = SecretToken.make(prefix: "")
         let csrf = SecretToken.make(prefix: "")
-        try transaction(connection) {
+        try connection.transaction {
             _ = try connection.query(PeopleSQL.addSession(
                 hash: SecretToken.hash(session), user: user.name, csrfToken: csrf, address: address,
                 lifetimeSeconds: Int(lifetime.components.seconds)))
@@ -108,7 +108,7 @@ public enum People {
 
     /// Ends a session (and drops long-expired ones).
     public static func endSession(_ session: String, address: String?, on connection: PostgresConnection) throws {
-        try transaction(connection) {
+        try connection.transaction {
             let ended = try connection.query(PeopleSQL.endSession(hash: SecretToken.hash(session)))
             if let name = ended.first?.string("user_name") {
                 try AuditEntry(actor: name, action: "logout", target: name, address: address).write(on: connection)
@@ -119,18 +119,5 @@ public enum People {
     private static func user(in row: PostgresRow) -> ConsoleUser? {
         guard let name = row.string("name"), let role = row.string("role").flatMap(ConsoleRole.init(rawValue:)) else { return nil }
         return ConsoleUser(name: name, role: role)
-    }
-
-    /// BEGIN … COMMIT on a connection the caller holds.
-    static func transaction<T>(_ connection: PostgresConnection, _ body: () throws -> T) throws -> T {
-        try connection.execute("BEGIN")
-        do {
-            let value = try body()
-            try connection.execute("COMMIT")
-            return value
-        } catch {
-            if connection.isHealthy { try? connection.execute("ROLLBACK") }
-            throw error
-        }
     }
 }

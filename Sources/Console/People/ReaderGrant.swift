@@ -17,7 +17,7 @@ public enum ReaderGrant {
 
     /// Grants `role` (which must exist) the reader's rights; answers what it may read.
     public static func grant(role: String, by actor: String, on connection: PostgresConnection) throws -> [String] {
-        try People.transaction(connection) {
+        try connection.transaction {
             guard try connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(role)").first != nil else {
                 throw People.Problem(
                     "no PostgreSQL role \(role); create it first (CREATE ROLE \(role) LOGIN PASSWORD '…'), then grant it")

@@ -76,6 +76,24 @@ public final class PostgresConnection {
     }
 
     /// Reconnects with the same parameters (`PQreset`).
+    /// BEGIN … COMMIT on this connection (ROLLBACK if `body` throws). If the server turns the
+    /// COMMIT into a rollback (a statement failed and `body` caught the error), this throws
+    /// instead of reporting success.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            if isHealthy { try? execute("ROLLBACK") }
+            throw error
+        }
+        guard try executeReturningCommandTag("COMMIT") == "COMMIT" else {
+            throw PostgresError(message: "the transaction was rolled back because a statement in it failed")
+        }
+        return value
+    }
+
     public func reset() throws(PostgresError) {
         let handle = try openHandle()
         BlockingCall.around("PQreset") { PQreset(handle) }

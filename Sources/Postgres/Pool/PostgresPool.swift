@@ -56,21 +56,7 @@ public final class PostgresPool: Sendable {
     public func transaction<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
-        try await withConnection { connection in
-            try connection.execute("BEGIN")
-            let value: T
-            do {
-                value = try body(connection)
-            } catch {
-                if connection.isHealthy { try? connection.execute("ROLLBACK") }
-                throw error
-            }
-            let tag = try connection.executeReturningCommandTag("COMMIT")
-            guard tag == "COMMIT" else {
-                throw PostgresError(message: "the transaction was rolled back because a statement in it failed")
-            }
-            return value
-        }
+        try await withConnection { connection in try connection.transaction { try body(connection) } }
     }
 
     /// Lets running and queued jobs finish, fails jobs submitted afterwards, closes the

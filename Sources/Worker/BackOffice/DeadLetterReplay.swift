@@ -1,5 +1,7 @@
+import Blocking
 import Foundation
 import Kafka
+import Logging
 import Postgres
 
 /// One message of the dead-letter topic, with what its headers say about it.
@@ -65,6 +67,23 @@ public enum DeadLetterReplay {
         case alreadyReplayed = "skipped: replayed before"
         /// No `source.*` headers: there is nowhere to send it back to.
         case noSource = "skipped: no source topic"
+    }
+
+    /// The dead-letter topic from its beginning, or nil when no broker answers (so the caller
+    /// can say so rather than wait). `properties` are the caller's librdkafka ones; their
+    /// `security.*`, `sasl.*` and `ssl.*` reach the brokers the same way. librdkafka's waits
+    /// block, so the read runs on threads that may.
+    public static func read(
+        brokers: String, topic: String, properties: [String: String] = [:], logger: Logger
+    ) async throws -> [KafkaMessage]? {
+        let security = properties.filter { $0.key.hasPrefix("security.") || $0.key.hasPrefix("sasl.") || $0.key.hasPrefix("ssl.") }
+        return try await withTaskExecutorPreference(BlockingExecutor.shared) {
+            let probe = try TopicReader.observer(brokers: brokers, topic: topic, extra: security, logger: logger)
+            let reachable = probe.brokersReachable(timeout: .seconds(3))
+            probe.close()
+            guard reachable else { return nil }
+            return try await TopicReader.read(brokers: brokers, topic: topic, idle: .seconds(1), timeout: .seconds(15), logger: logger)
+        }
     }
 
     public static func letters(_ messages: [KafkaMessage], _ filter: Filter) -> [DeadLetter] {
