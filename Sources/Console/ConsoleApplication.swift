@@ -53,7 +53,7 @@ public struct ConsoleApplication: Sendable {
             pool: pool, rules: ReviewRules(fourEyes: c.fourEyes), resultTopic: c.kafka.resultTopic, publisher: relay, logger: logger)
         let server = ConsoleServer(
             port: c.port, pool: pool, desk: desk, database: database, sessionLifetime: c.sessionLifetime, images: images,
-            kafka: (c.kafka.brokers, c.kafka.dlqTopic, c.producerProperties), onListening: onListening,
+            kafka: (c.kafka.brokers, c.kafka.dlqTopic, c.producerProperties, producer), onListening: onListening,
             logger: logger)
         logger.info(
             "okayface-worker console starting",

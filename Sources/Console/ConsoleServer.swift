@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ImageStore
+import Kafka
 import Logging
 import Metrics
 import Postgres
@@ -18,14 +19,14 @@ public struct ConsoleServer: Service {
     public var sessionLifetime: Duration
     /// The worker's image sources for reviewers' images, and their per-image limit; nil: none shown.
     public var images: (sources: ImageSources, maxImageBytes: Int)?
-    /// Where `/dead-letters` reads from.
+    /// Where `/dead-letters` reads from, and the producer its replay sends with.
     var deadLetters: DeadLetterPage
     public var onListening: @Sendable (Int) -> Void
     public var logger: Logger
 
     public init(
         port: Int, pool: PostgresPool, desk: ReviewDesk, database: DatabaseHealth, sessionLifetime: Duration,
-        images: (sources: ImageSources, maxImageBytes: Int)? = nil, kafka: (brokers: String, dlqTopic: String, properties: [String: String]),
+        images: (sources: ImageSources, maxImageBytes: Int)? = nil, kafka: (brokers: String, dlqTopic: String, properties: [String: String], producer: KafkaProducer),
         onListening: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger
     ) {
         self.port = port
@@ -34,7 +35,8 @@ public struct ConsoleServer: Service {
         self.database = database
         self.sessionLifetime = sessionLifetime
         self.images = images
-        deadLetters = DeadLetterPage(brokers: kafka.brokers, topic: kafka.dlqTopic, producerProperties: kafka.properties, logger: logger)
+        deadLetters = DeadLetterPage(
+            brokers: kafka.brokers, topic: kafka.dlqTopic, producerProperties: kafka.properties, pool: pool, producer: kafka.producer, logger: logger)
         self.onListening = onListening
         self.logger = logger
     }

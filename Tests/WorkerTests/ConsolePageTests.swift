@@ -1,5 +1,6 @@
 import Console
 import Foundation
+import Kafka
 import Postgres
 import TestSupport
 import Testing
@@ -124,6 +125,38 @@ struct ConsolePageTests {
             "POST", "/decisions/r-rejected/review", form: "action=approve&reason=x&expectedRevision=1&csrf=\(viewerCSRF)", headers: viewer)
         #expect(viewerPost.status == 403)
         #expect(try await c.stack.decision("r-rejected")?.int("revision") == 1)
+        try await c.close()
+    }
+
+    @Test("an admin replays the dead letters from their page, once, audited; a reviewer gets no form and cannot post one")
+    func deadLetterReplay() async throws {
+        let c = try await ConsoleStack(deadLetters: true)
+        _ = try await c.user("ada", .admin, password: "ada long passphrase")
+        _ = try await c.user("alice", .reviewer, password: "alice long passphrase")
+        let (admin, adminCSRF) = try await Self.login(c, "ada", "ada long passphrase")
+        let (reviewer, reviewerCSRF) = try await Self.login(c, "alice", "alice long passphrase")
+
+        let page = try await c.call("GET", "/dead-letters", headers: admin).text
+        #expect(page.contains(#"action="/dead-letters/replay""#) && page.contains("Replay 2 letters"), "\(page)")
+        #expect(!(try await c.call("GET", "/dead-letters", headers: reviewer).text.contains("/dead-letters/replay")))
+        let byReviewer = try await c.call("POST", "/dead-letters/replay", form: "code=&csrf=\(reviewerCSRF)", headers: reviewer)
+        #expect(byReviewer.status == 403 && byReviewer.text.contains("needs the admin role"), "\(byReviewer.text)")
+        let forged = try await c.call("POST", "/dead-letters/replay", form: "code=", headers: admin)
+        #expect(forged.status == 403)
+        #expect(try await c.stack.count("SELECT count(*) FROM dlq_replays") == 0)
+
+        let replayed = try await c.call("POST", "/dead-letters/replay", form: "code=&csrf=\(adminCSRF)", headers: admin)
+        #expect(replayed.status == 200 && replayed.text.contains("Replayed 2 of 2 letters."), "\(replayed.text)")
+        #expect(replayed.text.contains("<td>yes</td>") && !replayed.text.contains("<td>no</td>"))
+        // A second click: both were replayed before, so nothing is published.
+        let again = try await c.call("POST", "/dead-letters/replay", form: "code=&csrf=\(adminCSRF)", headers: admin)
+        #expect(again.text.contains("Replayed 0 of 2 letters; 2 skipped: replayed before."), "\(again.text)")
+
+        let requests = try await TopicReader.read(brokers: c.stack.kafka.bootstrapServers, topic: TestStack.requestTopic, logger: c.stack.logger)
+        let replays = requests.filter { m in m.headers.contains { $0.key == "replay.of" } }
+        #expect(replays.map(\.value).sorted { $0.lexicographicallyPrecedes($1) } == ConsoleStack.letters.sorted { $0.lexicographicallyPrecedes($1) })
+        #expect(try await c.stack.count("SELECT count(*) FROM dlq_replays WHERE replayed_by = 'ada'") == 2)
+        #expect(try await c.stack.count("SELECT count(*) FROM audit_log WHERE action = 'dlq_replayed' AND actor = 'ada' AND address IS DISTINCT FROM 'cli'") == 2)
         try await c.close()
     }
 

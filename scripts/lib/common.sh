@@ -9,6 +9,8 @@ source "$ROOT/scripts/lib/postgres.sh"
 source "$ROOT/scripts/lib/stores.sh"
 # shellcheck source=browser.sh
 source "$ROOT/scripts/lib/browser.sh"
+# shellcheck source=kubernetes.sh
+source "$ROOT/scripts/lib/kubernetes.sh"
 
 STARTED_PIDS=()
 PG_DIRS=()

@@ -31,6 +31,7 @@ start)
     start_s3
     start_image_servers
     ensure_browser
+    ensure_kubernetes_tools
     printf '%s\n' "${STARTED_PIDS[@]}" >"$RUN_DIR/pids"
     {
         echo "DATABASE_URL=$DATABASE_URL"
@@ -44,6 +45,9 @@ start)
         echo "OKAYFACE_TEST_BROWSER_PYTHON=$SELENIUM_VENV/bin/python"
         echo "OKAYFACE_TEST_CHROMEDRIVER=$(command -v chromedriver)"
         echo "OKAYFACE_TEST_CHROMIUM=$(command -v chromium)"
+        # kubectl kustomize and kubernetes-validate for the Kubernetes manifests.
+        echo "OKAYFACE_TEST_KUBECTL=$(command -v kubectl)"
+        echo "OKAYFACE_TEST_KUBERNETES_VALIDATE=$KUBERNETES_VALIDATE_VENV/bin/kubernetes-validate"
     } >"$RUN_DIR/env.partial"
     mv "$RUN_DIR/env.partial" "$RUN_DIR/env"
     ;;

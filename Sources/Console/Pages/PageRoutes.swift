@@ -8,7 +8,7 @@ import Worker
 /// `/decisions/{requestId}`, `/review-queue`, and the forms that review, confirm and decline.
 /// Every page needs a session (else it sends the browser to `/login`); every form needs the
 /// session's CSRF token (else 403 and nothing changes); forms that change a decision are
-/// shown to, and accepted from, reviewers and admins only.
+/// shown to, and accepted from, reviewers and admins only; the dead-letter replay, admins only.
 struct PageRoutes: Sendable {
     var pool: PostgresPool
     var desk: ReviewDesk
@@ -31,6 +31,11 @@ struct PageRoutes: Sendable {
         router.post("decisions/{requestId}/review") { request, context in
             try await form(request, context) { page, fields in
                 try await review(page, fields, requestId: try context.parameters.require("requestId"), address: context.clientAddress)
+            }
+        }
+        router.post("dead-letters/replay") { request, context in
+            try await form(request, context, needs: .admin) { page, fields in
+                try await deadLetters.replay(page, fields: fields, address: context.clientAddress)
             }
         }
         for (verb, confirming) in [("confirm", true), ("decline", false)] {
@@ -67,9 +72,10 @@ struct PageRoutes: Sendable {
         }
     }
 
-    /// A form post: a session, its CSRF token among the fields, then `body`.
+    /// A form post: a session, its CSRF token among the fields, a role that may post it
+    /// (`reviewer`: reviewers and admins), then `body`.
     private func form(
-        _ request: Request, _ context: ConsoleRequestContext, _ body: (PageContext, [String: String]) async throws -> Response
+        _ request: Request, _ context: ConsoleRequestContext, needs: ConsoleRole = .reviewer, _ body: (PageContext, [String: String]) async throws -> Response
     ) async throws -> Response {
         let raw = try await request.body.collect(upTo: context.maxUploadSize)
         let fields = LoginRoutes.form(String(buffer: raw))
@@ -82,6 +88,9 @@ struct PageRoutes: Sendable {
         }
         guard fields["csrf"] == page.csrf else {
             return PageResponse.problem(.forbidden, "This form lacks its security token, so nothing was changed. Reload the page and try again.", page: page)
+        }
+        if needs == .admin, page.user.role != .admin {
+            return PageResponse.problem(.forbidden, "\(page.user.name) is a \(page.user.role.rawValue): this needs the admin role. Nothing was changed.", page: page)
         }
         guard page.user.role.mayReview else {
             return PageResponse.problem(.forbidden, "\(page.user.name) is a viewer: reviewing needs the reviewer or admin role. Nothing was changed.", page: page)

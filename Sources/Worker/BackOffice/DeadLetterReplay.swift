@@ -86,13 +86,30 @@ public enum DeadLetterReplay {
         }
     }
 
+    /// Which of `letters` were replayed before (their source coordinates are in `dlq_replays`).
+    public static func replayed(_ letters: [DeadLetter], on connection: PostgresConnection) throws -> Set<String> {
+        var found = Set<String>()
+        for letter in letters {
+            guard let topic = letter.sourceTopic, let partition = letter.sourcePartition, let offset = letter.sourceOffset else { continue }
+            if try connection.query(Self.replayedQuery(topic: topic, partition: partition, offset: offset)).first != nil {
+                found.insert(letter.coordinates)
+            }
+        }
+        return found
+    }
+
+    static func replayedQuery(topic: String, partition: Int32, offset: Int64) -> PostgresQuery {
+        "SELECT 1 AS x FROM dlq_replays WHERE source_topic = \(topic) AND source_partition = \(Int(partition)) AND source_offset = \(offset)"
+    }
+
     public static func letters(_ messages: [KafkaMessage], _ filter: Filter) -> [DeadLetter] {
         messages.map(DeadLetter.init).filter(filter.matches).sorted { ($0.message.partition, $0.message.offset) < ($1.message.partition, $1.message.offset) }
     }
 
-    /// Replays `letters` in order; each outcome beside its letter.
+    /// Replays `letters` in order; each outcome beside its letter. `actor` and `address` go to
+    /// `audit_log`: a console user and their address, or the command line.
     public static func replay(
-        _ letters: [DeadLetter], producer: KafkaProducer, pool: PostgresPool, dryRun: Bool, actor: String
+        _ letters: [DeadLetter], producer: KafkaProducer, pool: PostgresPool, dryRun: Bool, actor: String, address: String? = "cli"
     ) async throws -> [(DeadLetter, Step)] {
         var outcomes: [(DeadLetter, Step)] = []
         for letter in letters {
@@ -104,10 +121,7 @@ public enum DeadLetterReplay {
             let (decided, replayed) = try await pool.withConnection { connection in
                 (
                     try requestId.map { try connection.query("SELECT 1 AS x FROM verification_results WHERE request_id = \($0)").first != nil } ?? false,
-                    try connection.query("""
-                        SELECT 1 AS x FROM dlq_replays WHERE source_topic = \(topic) AND source_partition = \(Int(partition))
-                        AND source_offset = \(offset)
-                        """).first != nil
+                    try connection.query(Self.replayedQuery(topic: topic, partition: partition, offset: offset)).first != nil
                 )
             }
             if decided { outcomes.append((letter, .alreadyDecided)); continue }
@@ -125,7 +139,7 @@ public enum DeadLetterReplay {
                     ON CONFLICT DO NOTHING
                     """)
                 try AuditEntry(
-                    actor: actor, action: "dlq_replayed", target: requestId ?? letter.coordinates, address: "cli",
+                    actor: actor, action: "dlq_replayed", target: requestId ?? letter.coordinates, address: address,
                     detail: ["letter": letter.coordinates, "to": "\(topic)", "code": letter.code ?? ""]
                 ).write(on: connection)
             }
