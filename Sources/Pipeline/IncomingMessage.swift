@@ -11,11 +11,15 @@ public struct IncomingMessage: Sendable {
     /// The record had a null payload (a tombstone), not an empty one.
     public var valueIsNull: Bool
     public var receivedAt: Date
+    /// The `redrive.of` header (`okayface-worker redrive`): the revision of a retryable decision
+    /// this message runs again; nil for a request seen for the first time.
+    public var redriveOf: Int?
 
     public init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], valueIsNull: Bool = false,
-        receivedAt: Date = Date()
+        receivedAt: Date = Date(), redriveOf: Int? = nil
     ) {
+        self.redriveOf = redriveOf
         self.valueIsNull = valueIsNull
         self.topic = topic
         self.partition = partition

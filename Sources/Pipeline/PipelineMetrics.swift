@@ -16,6 +16,10 @@ struct PipelineMetrics: Sendable {
     let deadlineExceeded = Counter(label: "okayface_request_deadline_exceeded_total")
     /// Vendor calls after the first attempt of their request.
     let vendorRetries = Counter(label: "okayface_vendor_retries_total")
+    /// Re-driven requests (`redrive.of`) written as their decision's next revision, and those
+    /// skipped because the decision had moved on (a review, another re-drive) meanwhile.
+    let redrivesDecided = Counter(label: "okayface_redrives_total", dimensions: [("outcome", "decided")])
+    let redrivesSkipped = Counter(label: "okayface_redrives_total", dimensions: [("outcome", "skipped")])
     /// Requests being worked on (claim to decision).
     let inFlightRequests = Meter(label: "okayface_in_flight_requests")
     /// Bytes of the images of requests between their load and the end of their vendor calls.

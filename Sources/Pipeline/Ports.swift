@@ -10,6 +10,10 @@ public protocol ResultStore: Sendable {
     /// The idempotency check, and a claim on the request when it has no decision yet: each
     /// start of work on a request is counted, so a later run knows about the earlier ones.
     func claim(requestId: String, worker: String) async throws -> ClaimOutcome
+    /// A claim on a decided request for a re-drive of its revision `fromRevision`: only while
+    /// that revision is in force and retryable (else `.alreadyDecided`: a later revision, a
+    /// review, or another re-drive came first).
+    func claimRedrive(requestId: String, fromRevision: Int, worker: String) async throws -> ClaimOutcome
     /// Notes that this run is about to call OkayFace Plus for the request.
     func recordVendorRun(requestId: String) async throws
     /// Takes back this run's count of a claim: the run ends without a decision on purpose
@@ -17,7 +21,9 @@ public protocol ResultStore: Sendable {
     /// request poison. Only a run that dies keeps its count.
     func releaseClaim(requestId: String) async throws
     /// Writes the record in one transaction. When another worker decided the same request
-    /// first, nothing is written and `.alreadyDecided` is returned.
+    /// first, nothing is written and `.alreadyDecided` is returned. A re-drive's record
+    /// (`redriveOf`) is the next revision of the decision's row, written only while the
+    /// revision it re-drove is still in force.
     func save(_ record: VerificationRecord) async throws -> SaveOutcome
     /// What was stored of an already-decided request, to tell a redelivery from a different
     /// request that reuses its id; nil when the request row is gone (purged) or never written.

@@ -73,9 +73,19 @@ public struct VerificationPipeline: Sendable {
         if let journeyId = request.journeyId { logger[metadataKey: "journeyId"] = "\(journeyId)" }
 
         let worker = configuration.workerId
-        guard let claim = await untilDone(logger, "claim", { try await store.claim(requestId: request.requestId, worker: worker) })
+        let redriveOf = message.redriveOf
+        if let redriveOf { logger[metadataKey: "redriveOf"] = "\(redriveOf)" }
+        guard let claim = await untilDone(logger, "claim", {
+            if let redriveOf { return try await store.claimRedrive(requestId: request.requestId, fromRevision: redriveOf, worker: worker) }
+            return try await store.claim(requestId: request.requestId, worker: worker)
+        })
         else { return .abandoned }
         guard case .claimed(let runs, let earlierVendorRuns) = claim else {
+            if redriveOf != nil {
+                logger.info("re-drive no longer applies: the decision has moved on since, skipping")
+                metrics.redrivesSkipped.increment()
+                return .duplicate(requestId: request.requestId)
+            }
             return await alreadyDecided(request, message, logger)
         }
 
@@ -110,13 +120,13 @@ public struct VerificationPipeline: Sendable {
             decision: verdict.decision, reasons: verdict.reasons, scores: verdict.scores,
             thresholds: configuration.policy.thresholds, vendor: done.vendorSummary,
             attempts: done.calls.filter { $0.endpoint == .okayFacePlus }.count, processedAt: Date(),
-            policy: configuration.policy.reference, checks: verdict.checks, nextAction: verdict.nextAction)
+            revision: (redriveOf ?? 0) + 1, policy: configuration.policy.reference, checks: verdict.checks, nextAction: verdict.nextAction)
         var stored = request
         stored.journeyId = done.journeyId
         let record = VerificationRecord(
             request: stored, journeyCreated: done.journeyCreated, source: message.coordinates, result: result,
             vendorCalls: done.calls, processingRuns: runs, vendorRuns: earlierVendorRuns + (done.reachedVendor ? 1 : 0),
-            policy: configuration.policy)
+            policy: configuration.policy, redriveOf: redriveOf)
 
         decided()
         guard let saved = await untilDone(logger, "save", { try await store.save(record) }) else {
@@ -126,11 +136,13 @@ public struct VerificationPipeline: Sendable {
         case .saved(let entry):
             publisher.publishCommitted([entry])
             metrics.decided(result.decision, reasons: result.reasons)
+            if redriveOf != nil { metrics.redrivesDecided.increment() }
             logger.info(
                 "decided",
                 metadata: ["decision": "\(result.decision.rawValue)", "reasons": "\(result.reasons.map(\.word).joined(separator: ","))",
                            "attempts": "\(result.attempts)"])
         case .alreadyDecided:
+            if redriveOf != nil { metrics.redrivesSkipped.increment() }
             logger.info("another worker decided this request first")
         }
         return .decided(requestId: request.requestId, result.decision)

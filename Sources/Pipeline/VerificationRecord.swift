@@ -18,12 +18,15 @@ public struct VerificationRecord: Sendable {
     public var vendorRuns: Int
     /// The policy `result` was decided by, stored once per hash (`decision_policies`).
     public var policy: DecisionPolicy
+    /// The revision this run re-drove (`okayface-worker redrive`); nil for a first decision.
+    public var redriveOf: Int?
 
     public init(
         request: VerificationRequested, journeyCreated: Bool, source: IncomingMessage.Coordinates,
         result: VerificationCompleted, vendorCalls: [VendorCallRecord], processingRuns: Int = 1, vendorRuns: Int = 0,
-        policy: DecisionPolicy = DecisionPolicy()
+        policy: DecisionPolicy = DecisionPolicy(), redriveOf: Int? = nil
     ) {
+        self.redriveOf = redriveOf
         self.policy = policy
         self.request = request
         self.journeyCreated = journeyCreated

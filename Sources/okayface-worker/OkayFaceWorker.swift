@@ -10,7 +10,7 @@ struct OkayFaceWorker: AsyncParsableCommand {
         version: BuildInfo.describe(revision: ProcessInfo.processInfo.environment["OKAYFACE_BUILD_REVISION"]),
         subcommands: [
             RunCommand.self, MigrateCommand.self, ResultsCommand.self, PurgeCommand.self, ConsoleCommand.self, UsersCommand.self,
-            TokensCommand.self, GrantReaderCommand.self, DLQCommand.self,
+            TokensCommand.self, GrantReaderCommand.self, DLQCommand.self, RedriveCommand.self,
         ],
         defaultSubcommand: RunCommand.self)
 }

@@ -153,7 +153,8 @@ public final class VerificationConsumer: Service {
         updateBacklogPause()
         let incoming = IncomingMessage(
             topic: message.topic, partition: message.partition, offset: message.offset, key: message.key,
-            value: message.value, valueIsNull: message.valueIsNull)
+            value: message.value, valueIsNull: message.valueIsNull,
+            redriveOf: message.headers.first { $0.key == Redrive.header }?.value.flatMap { Int(String(decoding: $0, as: UTF8.self)) })
         return Work(message: incoming, ticket: ticket)
     }
 

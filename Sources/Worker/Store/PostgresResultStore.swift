@@ -18,6 +18,7 @@ public final class PostgresResultStore: ResultStore, Service {
     }
 
     private let pool: PostgresPool
+    private let resultTopic: String
     private let health: DatabaseHealth?
     private let logger: Logger
     private let decisions: BatchWriter<VerificationRecord, SaveOutcome>
@@ -33,6 +34,7 @@ public final class PostgresResultStore: ResultStore, Service {
         logger: Logger
     ) {
         self.pool = pool
+        self.resultTopic = resultTopic
         self.health = health
         self.logger = logger
         decisions = BatchWriter(maxBatch: maxBatch, loops: writers) { records in
@@ -92,7 +94,28 @@ public final class PostgresResultStore: ResultStore, Service {
     }
 
     public func save(_ record: VerificationRecord) async throws -> SaveOutcome {
-        try await decisions.submit(record)
+        if record.redriveOf != nil { return try await saveRedrive(record) }
+        return try await decisions.submit(record)
+    }
+
+    /// Re-drives (rare) claim and write one request per statement, outside the batches.
+    public func claimRedrive(requestId: String, fromRevision: Int, worker: String) async throws -> ClaimOutcome {
+        try await Self.observed(pool, health) { connection in
+            guard let row = try connection.query(RedriveSQL.claim(requestId: requestId, fromRevision: fromRevision, worker: worker)).first,
+                  let runs = row.int("runs"), let vendorRuns = row.int("vendor_runs")
+            else { return .alreadyDecided }
+            return .claimed(runs: runs, earlierVendorRuns: vendorRuns)
+        }
+    }
+
+    private func saveRedrive(_ record: VerificationRecord) async throws -> SaveOutcome {
+        let payload = record.result.jsonBytes()
+        let topic = resultTopic
+        return try await Self.observed(pool, health) { connection in
+            let query = RedriveSQL.write(record, topic: topic, payload: String(decoding: payload, as: UTF8.self))
+            guard let id = try connection.query(query).first?.int("id") else { return .alreadyDecided }
+            return .saved(OutboxEntry(id: Int64(id), requestId: record.result.requestId, topic: topic, payload: payload))
+        }
     }
 
     /// One query, only for requests that turned out decided (redeliveries): rare enough not
