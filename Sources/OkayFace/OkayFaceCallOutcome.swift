@@ -8,14 +8,23 @@ public enum OkayFaceCallOutcome<Answer: Sendable>: Sendable {
     case refused(code: String, httpStatus: Int, answer: Answer?)
     /// No HTTP answer: connect failure, timeout, oversized or broken response, cancellation.
     case transportFailed(message: String, timedOut: Bool)
+    /// The vendor's quota said slow down: HTTP 429 or `MAX_API_CALL_EXCEEDED`, with the
+    /// answer's `Retry-After` when it gave one. Transient, and a signal for the fleet's budget.
+    case throttled(code: String, httpStatus: Int, retryAfter: Duration?)
 
     /// Whether trying again later may help, by the rule of ``OkayFaceErrorClass``.
     public var isTransient: Bool {
         switch self {
         case .success: false
         case .refused(let code, let httpStatus, _): OkayFaceErrorClass.isTransient(httpStatus: httpStatus, code: code)
-        case .transportFailed: true
+        case .transportFailed, .throttled: true
         }
+    }
+
+    /// Whether the vendor's quota refused the call (``throttled(code:httpStatus:retryAfter:)``).
+    public var isThrottled: Bool {
+        if case .throttled = self { return true }
+        return false
     }
 
     /// A failure of our own account or configuration (wrong password, a wrong base URL), which
@@ -30,7 +39,7 @@ public enum OkayFaceCallOutcome<Answer: Sendable>: Sendable {
         switch self {
         case .success(let answer, _): answer
         case .refused(_, _, let answer): answer
-        case .transportFailed: nil
+        case .transportFailed, .throttled: nil
         }
     }
 
@@ -41,6 +50,7 @@ public enum OkayFaceCallOutcome<Answer: Sendable>: Sendable {
         case .success(let answer, _): return answer
         case .refused(let code, let httpStatus, _): throw .vendor(code: code, httpStatus: httpStatus)
         case .transportFailed(let message, let timedOut): throw .transport(message: message, timedOut: timedOut)
+        case .throttled(let code, let httpStatus, _): throw .vendor(code: code, httpStatus: httpStatus)
         }
     }
 }

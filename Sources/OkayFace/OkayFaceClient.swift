@@ -40,6 +40,7 @@ public final class OkayFaceClient: OkayFaceAPI {
         }
         let answer = JourneyAnswer.parse(httpStatus: response.status, body: response.body)
         if let journeyId = answer.journeyId { return .success(journeyId, httpStatus: response.status) }
+        if let throttled: OkayFaceCallOutcome<String> = Self.throttled(response, code: answer.errorCode) { return throttled }
         logger.warning("Create JourneyID refused", metadata: ["status": "\(response.status)", "code": "\(answer.errorCode)"])
         return .refused(code: answer.errorCode, httpStatus: response.status, answer: nil)
     }
@@ -63,12 +64,24 @@ public final class OkayFaceClient: OkayFaceAPI {
                 ]
             )
             guard let code = parsed.errorCode else { return .success(parsed, httpStatus: parsed.httpStatus) }
+            if let throttled: OkayFaceCallOutcome<OkayFacePlusResponse> = Self.throttled(response, code: code) { return throttled }
             return .refused(code: code, httpStatus: parsed.httpStatus, answer: parsed)
         } catch {
             // The pipeline logs the failed call with the request's ids ("transient vendor failure").
             logger.debug("OkayFace Plus got no answer", metadata: ["journeyId": "\(request.journeyId)", "error": "\(error)"])
             return .transportFailed(message: error.description, timedOut: error == .timedOut)
         }
+    }
+
+    /// A quota answer (HTTP 429 or `MAX_API_CALL_EXCEEDED`, whatever its status) as
+    /// `.throttled`, with its `Retry-After` in seconds (HTTP dates are not used by the vendor
+    /// and are read as absent); nil for any other answer.
+    static func throttled<Answer>(_ response: WebResponse, code: String?) -> OkayFaceCallOutcome<Answer>? {
+        guard response.status == 429 || code == "MAX_API_CALL_EXCEEDED" else { return nil }
+        let retryAfter = response.header("Retry-After")
+            .flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            .flatMap { $0 >= 0 && $0.isFinite ? Duration.milliseconds(Int64(min($0, 86_400) * 1000)) : nil }
+        return .throttled(code: code ?? "HTTP_429", httpStatus: response.status, retryAfter: retryAfter)
     }
 
     private func makeRequest(url: String, headers: [HTTPHeader], body: WebRequestBody) -> WebRequest {

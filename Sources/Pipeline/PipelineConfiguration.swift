@@ -26,6 +26,9 @@ public struct PipelineConfiguration: Sendable {
     public var maxProcessingRuns: Int
     /// Names this worker in claims (host and process id).
     public var workerId: String
+    /// The longest one request waits on a quota answer's `Retry-After` before trying again;
+    /// a longer one pauses the fleet's budget instead (its deadline still runs).
+    public var maxThrottleWait: Duration = .seconds(30)
 
     /// Room kept for the multipart framing and the journeyId field.
     public static let multipartOverheadBytes = 1024

@@ -30,6 +30,25 @@ public protocol ResultStore: Sendable {
     func storedRequest(requestId: String) async throws -> StoredRequest?
 }
 
+/// The vendor budget the replicas of a fleet share (`OKAYFACE_FLEET_MAX_RPS`): every OkayFace
+/// Plus call takes a grant first, and the budget hears of each quota answer, so the fleet's rate
+/// drops at once and climbs back slowly. Implemented on PostgreSQL by the worker.
+public protocol VendorBudget: Sendable {
+    /// Returns once a call may go out. Throws `CancellationError` when the task is (or gets)
+    /// cancelled.
+    func acquire() async throws -> VendorBudgetGrant
+    /// The vendor's quota refused a call made on `grant`; `retryAfter` as it answered.
+    func throttled(_ grant: VendorBudgetGrant, retryAfter: Duration?)
+}
+
+/// One call's share of a ``VendorBudget``: which rate it was granted under, so that quota
+/// answers to calls sent before the rate last dropped do not drop it again.
+public struct VendorBudgetGrant: Sendable, Equatable {
+    public var generation: Int64
+
+    public init(generation: Int64) { self.generation = generation }
+}
+
 /// The parts of a stored request that make it the same request: a second event with the
 /// same `requestId` that differs in any of them is a conflicting duplicate, not a redelivery.
 public struct StoredRequest: Sendable, Equatable {

@@ -141,8 +141,9 @@ struct RunWork: Sendable {
         var attempt = 0
         var calls = 0
         var roundStart = breaker.successCount
+        var throttles = 0
         while true {
-            guard let permit = await callPermit() else { return .cancelled }
+            guard let (permit, grant) = await callPermit(endpoint) else { return .cancelled }
             attempt += 1
             calls += 1
             if endpoint == .okayFacePlus && calls == 1 { await noteVendorRun(logger) }
@@ -153,6 +154,28 @@ struct RunWork: Sendable {
             let record = VendorCallRecord(
                 endpoint: endpoint, attempt: calls, startedAt: started,
                 durationMs: VerificationPipeline.milliseconds(ContinuousClock.now - clock), outcome: outcome)
+            if outcome.isThrottled {
+                // The quota's answer: the vendor is up and says slow down. The fleet's budget
+                // drops its rate; the call is tried again after `Retry-After` without spending
+                // an attempt, so a quota lower than the budget costs time, not decisions.
+                breaker.release(permit)
+                note(record)
+                if let grant, case .throttled(_, _, let retryAfter) = outcome { pipeline.budget?.throttled(grant, retryAfter: retryAfter) }
+                throttles += 1
+                attempt -= 1
+                if Task.isCancelled { return .cancelled }
+                let wait: Duration
+                if case .throttled(_, _, let retryAfter?) = outcome {
+                    wait = min(retryAfter, configuration.maxThrottleWait)
+                } else {
+                    wait = configuration.vendorRetry.delay(afterAttempt: min(throttles, 10))
+                }
+                logger.info(
+                    "vendor quota answer, trying again",
+                    metadata: ["endpoint": "\(endpoint.rawValue)", "code": "\(record.errorCode ?? "")", "wait": "\(wait)"])
+                do { try await Task.sleep(for: wait) } catch { return .cancelled }
+                continue
+            }
             if Task.isCancelled, outcome.isTransient {
                 // Our own cancellation (deadline, shutdown), not the vendor's failure.
                 breaker.release(permit)
@@ -191,20 +214,23 @@ struct RunWork: Sendable {
     }
 
     /// Waits until a vendor call may go out: the circuit breaker first, so a call it holds back
-    /// spends no token, then a turn under the rate limit. A permit that went stale in the
-    /// meantime (the circuit opened) is asked for again; that token is lost, which only slows
-    /// calls down. Waiting spends no attempt. Nil when the task is cancelled (deadline, shutdown).
-    private func callPermit() async -> CircuitBreaker.Permit? {
+    /// spends no token, then a turn under the replica's rate limit, then (OkayFace Plus calls,
+    /// the ones the vendor's quota counts) a grant of the fleet's budget. A permit that went
+    /// stale in the meantime (the circuit opened) is asked for again; that token is lost, which
+    /// only slows calls down. Waiting spends no attempt. Nil when the task is cancelled
+    /// (deadline, shutdown).
+    private func callPermit(_ endpoint: VendorCallRecord.Endpoint) async -> (CircuitBreaker.Permit, VendorBudgetGrant?)? {
         while true {
             guard let permit = try? await breaker.acquire() else { return nil }
-            guard let limiter = pipeline.rateLimiter else { return permit }
+            var grant: VendorBudgetGrant?
             do {
-                try await limiter.acquire()
+                try await pipeline.rateLimiter?.acquire()
+                if endpoint == .okayFacePlus, let budget = pipeline.budget { grant = try await budget.acquire() }
             } catch {
                 breaker.release(permit)
                 return nil
             }
-            if breaker.isCurrent(permit) { return permit }
+            if breaker.isCurrent(permit) { return (permit, grant) }
         }
     }
 

@@ -59,6 +59,10 @@ extension VendorCallRecord {
             self.init(
                 endpoint: endpoint, attempt: attempt, startedAt: startedAt, durationMs: durationMs, httpStatus: status,
                 outcome: outcome.isTransient ? .transientError : .vendorError, errorCode: code)
+        case .throttled(let code, let status, _):
+            self.init(
+                endpoint: endpoint, attempt: attempt, startedAt: startedAt, durationMs: durationMs, httpStatus: status,
+                outcome: .transientError, errorCode: code)
         case .transportFailed(let message, let timedOut):
             self.init(
                 endpoint: endpoint, attempt: attempt, startedAt: startedAt, durationMs: durationMs, httpStatus: nil,

@@ -24,6 +24,8 @@ public struct VerificationPipeline: Sendable {
     public var access: VendorAccess
     /// Every vendor call waits here for its turn; nil when there is no limit.
     public var rateLimiter: RateLimiter<ContinuousClock>?
+    /// The fleet's shared budget of OkayFace Plus calls; nil without `OKAYFACE_FLEET_MAX_RPS`.
+    public var budget: (any VendorBudget)?
     public var configuration: PipelineConfiguration
     public var logger: Logger
     let metrics = PipelineMetrics()
@@ -31,8 +33,10 @@ public struct VerificationPipeline: Sendable {
     public init(
         vendor: any OkayFaceAPI, images: any ImageSource, store: any ResultStore, deadLetters: any DeadLetterSink,
         publisher: any ResultPublisher, breaker: CircuitBreaker = CircuitBreaker(), access: VendorAccess = VendorAccess(),
-        rateLimiter: RateLimiter<ContinuousClock>? = nil, configuration: PipelineConfiguration, logger: Logger
+        rateLimiter: RateLimiter<ContinuousClock>? = nil, budget: (any VendorBudget)? = nil, configuration: PipelineConfiguration,
+        logger: Logger
     ) {
+        self.budget = budget
         self.access = access
         self.vendor = vendor
         self.images = images

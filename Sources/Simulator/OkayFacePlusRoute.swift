@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 
@@ -37,14 +38,19 @@ struct OkayFacePlusRoute: Sendable {
         var journeyId: String?
         /// The error code or "api.success", for the log.
         var outcome: String
+        /// Refused by the quota (`--max-rps`).
+        var quotaRefused = false
     }
 
     func handle(_ request: Request) async throws -> Response {
         let started = ContinuousClock.now
+        let second = Int(Date().timeIntervalSince1970)
         let received = try await receiveBody(request)
         let answer = try await answer(received, contentType: request.headers[.contentType], arrived: started)
         let status = answer.response.status.code
-        store.withState { $0.recordCall(journeyId: answer.journeyId, status: status) }
+        store.withState {
+            $0.recordCall(journeyId: answer.journeyId, status: status, quotaRefused: answer.quotaRefused, arrivedIn: second)
+        }
         logger.debug(
             "okayface-plus call",
             metadata: [
@@ -76,8 +82,10 @@ struct OkayFacePlusRoute: Sendable {
             try await Task.sleep(until: arrived + delay, clock: .continuous)
         }
         switch fault {
-        case .quotaExceeded:
-            return reject("MAX_API_CALL_EXCEEDED", status: 429)
+        case .quotaExceeded(let retryAfter):
+            return Answer(
+                response: VendorResponse.quotaExceeded(retryAfter: retryAfter), journeyId: journeyId, outcome: "MAX_API_CALL_EXCEEDED",
+                quotaRefused: true)
         case .transient(let status):
             return Answer(
                 response: VendorResponse.transientFailure(status: status, path: Self.path),

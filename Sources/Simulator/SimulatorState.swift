@@ -6,7 +6,8 @@ import Synchronization
 struct SimulatorState: Sendable {
     /// An infrastructure-level fault decided for one call before the request is looked at.
     enum Fault: Sendable, Equatable {
-        case quotaExceeded
+        /// Over the quota; `retryAfter` whole seconds until it admits a call again.
+        case quotaExceeded(retryAfter: Int)
         case transient(status: Int)
     }
 
@@ -65,7 +66,7 @@ struct SimulatorState: Sendable {
         if var bucket = quota {
             let admitted = bucket.take(now: now)
             quota = bucket
-            if !admitted { return (delay, .quotaExceeded) }
+            if !admitted { return (delay, .quotaExceeded(retryAfter: bucket.retryAfter())) }
         }
         if configuration.transientErrorRate > 0, Double.random(in: 0..<1, using: &random) < configuration.transientErrorRate {
             return (delay, .transient(status: Bool.random(using: &random) ? 500 : 503))
@@ -81,9 +82,11 @@ struct SimulatorState: Sendable {
         return true
     }
 
-    /// Counts one answered OkayFace Plus call.
-    mutating func recordCall(journeyId: String?, status: Int) {
+    /// Counts one answered OkayFace Plus call, under the second (Unix time) it arrived in.
+    mutating func recordCall(journeyId: String?, status: Int, quotaRefused: Bool = false, arrivedIn second: Int? = nil) {
         stats.okayFaceCalls += 1
+        if quotaRefused { stats.quotaRefusals += 1 }
+        if let second { stats.okayFaceCallsPerSecond[second, default: 0] += 1 }
         if status == 200 {
             stats.okayFaceSuccesses += 1
         } else {

@@ -13,6 +13,11 @@ public struct SimulatorStats: Sendable, Equatable {
     /// checking retry and idempotency behaviour. Calls whose body could not be parsed have no
     /// journey and are not counted here.
     public var callsPerJourney: [String: Int]
+    /// OkayFace Plus calls by the second (Unix time) they arrived in, whatever their answer:
+    /// what a per-second quota sees.
+    public var okayFaceCallsPerSecond: [Int: Int] = [:]
+    /// OkayFace Plus calls refused by the quota (`--max-rps`): HTTP 429 `MAX_API_CALL_EXCEEDED`.
+    public var quotaRefusals = 0
 
     /// Stats with the given counts; all zero by default.
     public init(

@@ -13,6 +13,12 @@ struct TokenBucket: Sendable {
         refilledAt = now
     }
 
+    /// Whole seconds until a token is there (at least 1): the quota answer's `Retry-After`,
+    /// which HTTP gives in whole seconds.
+    func retryAfter() -> Int {
+        max(1, Int(((1 - tokens) / rate).rounded(.up)))
+    }
+
     /// Takes a token if one is available.
     mutating func take(now: ContinuousClock.Instant) -> Bool {
         tokens = min(capacity, tokens + (now - refilledAt).seconds * rate)

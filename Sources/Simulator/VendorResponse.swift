@@ -14,9 +14,12 @@ enum VendorResponse {
         json(#"{"status":"Internal Server Error"}"#, status: status)
     }
 
-    /// The quota answer: HTTP 429 `MAX_API_CALL_EXCEEDED`.
-    static func quotaExceeded() -> Response {
-        error("MAX_API_CALL_EXCEEDED", status: 429)
+    /// The quota answer: HTTP 429 `MAX_API_CALL_EXCEEDED`, with `Retry-After` (whole seconds)
+    /// when the quota knows when it admits a call again.
+    static func quotaExceeded(retryAfter: Int? = nil) -> Response {
+        var response = error("MAX_API_CALL_EXCEEDED", status: 429)
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
     }
 
     /// A Spring-style framework error body, what the vendor's gateway answers for 503 and friends.

@@ -6,7 +6,7 @@ import Postgres
 public enum DatabaseMigrations {
     /// The schema version this build needs: the highest migration in `migrations/` (a test
     /// keeps the two equal). A worker on an older schema holds its requests and is not ready.
-    public static let requiredVersion = 6
+    public static let requiredVersion = 7
 
     /// Where the SQL files are: `MIGRATIONS_DIR`, else `./migrations`, else the folder next
     /// to the executable's (`/app/migrations` in the container).

@@ -110,6 +110,11 @@ public struct WorkerApplication: Sendable {
                 break
             }
         }
+        // Its own connection: a lease never waits behind the decision writers.
+        let budgetPool = c.fleetMaxRPS.map { _ in PostgresPool(url: c.databaseURL, size: 1, logger: logger) }
+        let budget = c.fleetMaxRPS.flatMap { ceiling in
+            budgetPool.map { FleetBudget(ceiling: ceiling, account: c.okayFace.username, pool: $0, logger: logger) }
+        }
         let pipeline = VerificationPipeline(
             vendor: vendor,
             images: ImageSources(
@@ -126,6 +131,7 @@ public struct WorkerApplication: Sendable {
             },
             access: access,
             rateLimiter: c.vendorRateLimit.map { RateLimiter($0) },
+            budget: budget,
             configuration: c.pipeline,
             logger: logger)
         let verificationConsumer = VerificationConsumer(
@@ -139,6 +145,7 @@ public struct WorkerApplication: Sendable {
                 "brokers": "\(c.kafka.brokers)", "group": "\(c.kafka.groupId)", "requests": "\(c.kafka.requestTopic)",
                 "results": "\(c.kafka.resultTopic)", "dlq": "\(c.kafka.dlqTopic)", "maxInFlight": "\(c.maxInFlight)",
                 "vendorRateLimit": "\(c.vendorRateLimit.map { "\($0.requestsPerSecond)/s, burst \($0.burst)" } ?? "none")",
+                "fleetBudget": "\(c.fleetMaxRPS.map { "\($0)/s" } ?? "none")",
             ])
         let kafkaHealth = KafkaHealth(consumer: consumer)
         let breaker = pipeline.breaker
@@ -181,6 +188,7 @@ public struct WorkerApplication: Sendable {
                 services: [
                     .init(service: health),
                     .init(service: store),
+                ] + (budget.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                     .init(service: DatabaseProbe(health: database, pool: pool)),
                     .init(service: kafkaHealth),
                     .init(service: vendorProbe),
@@ -190,7 +198,13 @@ public struct WorkerApplication: Sendable {
                 gracefulShutdownSignals: signals,
                 logger: logger))
         trigger?.attach(group)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            if let budgetPool { await BlockingWork.run { budgetPool.close() } }
+            throw error
+        }
+        if let budgetPool { await BlockingWork.run { budgetPool.close() } }
         logger.info("okayface-worker stopped")
     }
 }

@@ -15,7 +15,8 @@ struct CrashRecoveryTests {
         return dir + "/okayface-worker"
     }
 
-    func launch(_ stack: TestStack, _ overrides: [String: String], log: String) throws -> Process {
+    /// The worker binary with the stack's settings and `overrides`, logging to `log`.
+    static func launch(_ stack: TestStack, _ overrides: [String: String], log: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["run"]
@@ -37,7 +38,7 @@ struct CrashRecoveryTests {
         for i in 0..<total { try await stack.publish(stack.request(String(format: "crash-%03d", i), sdk: slow)) }
 
         let overrides = ["WORKER_MAX_IN_FLIGHT": "\(maxInFlight)", "LOG_LEVEL": "info"]
-        let first = try launch(stack, overrides, log: stack.scratch + "/worker-1.log")
+        let first = try Self.launch(stack, overrides, log: stack.scratch + "/worker-1.log")
         try await stack.waitUntil("some decisions before the kill", timeout: .seconds(90)) {
             try await stack.count("SELECT count(*) FROM verification_results") >= 12
         }
@@ -47,7 +48,7 @@ struct CrashRecoveryTests {
         let atKill = try await stack.count("SELECT count(*) FROM verification_results")
         #expect(atKill < total, "the kill came too late to interrupt anything")
 
-        let second = try launch(stack, overrides, log: stack.scratch + "/worker-2.log")
+        let second = try Self.launch(stack, overrides, log: stack.scratch + "/worker-2.log")
         try await stack.waitForDecisions(total, timeout: .seconds(120))
         second.terminate()  // SIGTERM: graceful
         await second.exited()

@@ -49,6 +49,8 @@ public struct WorkerConfiguration: Sendable {
     public var circuitBreaker: CircuitBreaker.Configuration
     /// Vendor calls per second (`OKAYFACE_MAX_RPS`, `OKAYFACE_BURST`); nil: no limit.
     public var vendorRateLimit: RateLimit?
+    /// `OKAYFACE_FLEET_MAX_RPS`: the fleet's shared budget of OkayFace Plus calls; nil: none.
+    public var fleetMaxRPS: Double?
     public var outboxRecoveryInterval: Duration
 
     /// How log lines are written.
@@ -148,7 +150,7 @@ public struct WorkerConfiguration: Sendable {
             maxRequestAge: .milliseconds(try s.int(W.workerMaxRequestAgeMs)),
             maxProcessingRuns: try s.int(W.workerMaxProcessingRuns),
             circuitBreaker: try circuitBreaker(s),
-            vendorRateLimit: vendorRateLimit,
+            vendorRateLimit: vendorRateLimit, fleetMaxRPS: try s.number(W.okayFaceFleetMaxRps),
             outboxRecoveryInterval: .milliseconds(
                 try s.int(W.outboxRecoveryIntervalMs)))
     }

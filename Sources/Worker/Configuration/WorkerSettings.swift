@@ -40,6 +40,9 @@ public enum WorkerSettings {
     public static let okayFaceBurst = Setting(
         "OKAYFACE_BURST", .integer(default: 1, range: 1...100_000),
         "calls that may go out at once after a quiet spell under `OKAYFACE_MAX_RPS` (only with it); `1` spaces calls evenly, 1/rps apart")
+    public static let okayFaceFleetMaxRps = Setting(
+        "OKAYFACE_FLEET_MAX_RPS", .number(default: nil, range: 0.1...100_000), shownDefault: "unset: no fleet budget",
+        "OkayFace Plus calls per second for all replicas together (those sharing `DATABASE_URL` and `OKAYFACE_USERNAME`), leased through PostgreSQL in blocks; on a quota answer (HTTP 429, `Retry-After`, `MAX_API_CALL_EXCEEDED`) the fleet's rate drops at once and climbs back slowly (see One vendor budget)")
     public static let okayFaceCircuitFailures = Setting(
         "OKAYFACE_CIRCUIT_FAILURES", .integer(default: 10, range: 1...10_000),
         "transient vendor failures in a row that open the circuit breaker")
@@ -148,7 +151,7 @@ public enum WorkerSettings {
         kafkaBrokers, kafkaGroupId, kafkaRequestTopic, kafkaResultTopic, kafkaDLQTopic,
         databaseURL, databasePoolSize,
         okayFaceBaseURL, okayFaceUsername, okayFacePassword, okayFaceTimeoutMs, okayFaceMaxAttempts,
-        okayFaceRetryBaseMs, okayFaceRetryMaxMs, okayFaceMaxRps, okayFaceBurst,
+        okayFaceRetryBaseMs, okayFaceRetryMaxMs, okayFaceMaxRps, okayFaceBurst, okayFaceFleetMaxRps,
         okayFaceCircuitFailures, okayFaceCircuitOpenMs, okayFaceCircuitMaxOpenMs,
         workerMaxInFlight, workerShutdownGraceMs, workerRebalanceGraceMs, workerRequestDeadlineMs,
         workerMaxRequestAgeMs, workerMaxProcessingRuns,

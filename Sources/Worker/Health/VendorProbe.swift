@@ -49,6 +49,9 @@ public struct VendorProbe: Service {
         case .refused(let code, _, _):
             // The vendor is down or slow: that says nothing about our account.
             logger.warning("vendor credentials probe got no answer", metadata: ["error": "\(code)"])
+        case .throttled:
+            // The quota's answer is on purpose: the vendor is up (our account says nothing yet).
+            breaker?.noteVendorAnswered()
         case .transportFailed(let message, _):
             access.noteNoAnswer(message)
             logger.warning("vendor credentials probe got no answer", metadata: ["error": "\(message)"])
