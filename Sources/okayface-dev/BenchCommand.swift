@@ -29,6 +29,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "How long the run may take, in seconds.") var timeoutSeconds = 900
     @Option(name: .customLong("worker-env"), help: "An extra worker setting, KEY=VALUE (repeatable), e.g. KAFKA_CONFIG_FETCH_WAIT_MAX_MS=10.")
     var workerEnv: [String] = []
+    @Option(help: "Worker processes in one consumer group (the first is sampled for CPU and memory).") var replicas = 1
+    @Option(help: "The simulator's quota in calls per second (--max-rps): calls over it answer 429.") var quota: Double?
     @Flag(help: "Skip the gnuplot chart.") var noChart = false
 
     func validate() throws {
@@ -62,6 +64,8 @@ struct BenchCommand: AsyncParsableCommand {
         configuration.partitions = partitions
         configuration.timeout = .seconds(timeoutSeconds)
         configuration.chart = !noChart
+        configuration.replicas = replicas
+        configuration.quota = quota
         for setting in workerEnv {
             let parts = setting.split(separator: "=", maxSplits: 1)
             configuration.workerEnvironment[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""

@@ -93,7 +93,7 @@ struct GracefulShutdownTests {
         let slow = try stack.directive(#"{"simulate":{"delayMs":400}}"#)
         for i in 0..<total { try await stack.publish(stack.request(String(format: "term-%03d", i), sdk: slow)) }
         let overrides = ["WORKER_MAX_IN_FLIGHT": "8", "WORKER_SHUTDOWN_GRACE_MS": "20000"]
-        let first = try CrashRecoveryTests().launch(stack, overrides, log: stack.scratch + "/term-1.log")
+        let first = try CrashRecoveryTests.launch(stack, overrides, log: stack.scratch + "/term-1.log")
         try await stack.waitUntil("a few decisions") { try await stack.count("SELECT count(*) FROM verification_results") >= 5 }
         let stoppedAt = ContinuousClock.now
         first.terminate()
@@ -104,7 +104,7 @@ struct GracefulShutdownTests {
         #expect(try await stack.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0)
         let decidedByFirst = try await stack.count("SELECT count(*) FROM verification_results")
 
-        let second = try CrashRecoveryTests().launch(stack, overrides, log: stack.scratch + "/term-2.log")
+        let second = try CrashRecoveryTests.launch(stack, overrides, log: stack.scratch + "/term-2.log")
         try await stack.waitForDecisions(total, timeout: .seconds(90))
         second.terminate()
         await second.exited()

@@ -21,10 +21,9 @@ struct HandOverTests {
         let stack = try await TestStack(partitions: 4, clusterLog: cluster)
         let all: Set<Int32> = [0, 1, 2, 3]
         let overrides = ["LOG_LEVEL": "info", "LOG_FORMAT": "json"]
-        let launcher = CrashRecoveryTests()
         let logA = stack.scratch + "/a.log", logB = stack.scratch + "/b.log", logA2 = stack.scratch + "/a2.log"
-        let a = try launcher.launch(stack, overrides, log: logA)
-        let b = try launcher.launch(stack, overrides, log: logB)
+        let a = try CrashRecoveryTests.launch(stack, overrides, log: logA)
+        let b = try CrashRecoveryTests.launch(stack, overrides, log: logB)
         try await stack.waitUntil("the two replicas to share the 4 partitions", timeout: .seconds(60)) {
             let (ownedA, ownedB) = (Self.owned(logA), Self.owned(logB))
             return !ownedA.isEmpty && !ownedB.isEmpty && ownedA.union(ownedB) == all && ownedA.isDisjoint(with: ownedB)
@@ -48,7 +47,7 @@ struct HandOverTests {
         #expect(handOver < Self.bound, "hand-over took \(handOver); see \(logB)")
 
         let restartedAt = ContinuousClock.now
-        let a2 = try launcher.launch(stack, overrides, log: logA2)
+        let a2 = try CrashRecoveryTests.launch(stack, overrides, log: logA2)
         try await stack.waitUntil("the restarted replica to get its share", timeout: .seconds(60)) {
             let (ownedA2, ownedB) = (Self.owned(logA2), Self.owned(logB))
             return !ownedA2.isEmpty && ownedA2.union(ownedB) == all && ownedA2.isDisjoint(with: ownedB)

@@ -12,7 +12,7 @@ struct LogLinesTests {
         let jsonLog = stack.scratch + "/json.log"
         // log-2 fails by itself: with no other call answered meanwhile it would wait out an
         // outage for WORKER_MAX_REQUEST_AGE_MS; one second makes it end vendor_unavailable.
-        let worker = try CrashRecoveryTests().launch(stack, ["LOG_LEVEL": "debug", "WORKER_MAX_REQUEST_AGE_MS": "1000"], log: jsonLog)
+        let worker = try CrashRecoveryTests.launch(stack, ["LOG_LEVEL": "debug", "WORKER_MAX_REQUEST_AGE_MS": "1000"], log: jsonLog)
         try await stack.publish(stack.request("log-1", subject: "customer-1"))
         try await stack.publish(stack.request("log-2", sdk: "sdk/always-500.json"))
         do { try await stack.waitForDecisions(2, timeout: .seconds(90)) } catch {
@@ -37,7 +37,7 @@ struct LogLinesTests {
         #expect(aboutRequests.contains { $0["requestId"] as? String == "log-2" && ($0["msg"] as? String)?.contains("transient") == true })
 
         let textLog = stack.scratch + "/text.log"
-        let textWorker = try CrashRecoveryTests().launch(stack, ["LOG_FORMAT": "text", "LOG_LEVEL": "info"], log: textLog)
+        let textWorker = try CrashRecoveryTests.launch(stack, ["LOG_FORMAT": "text", "LOG_LEVEL": "info"], log: textLog)
         try await stack.publish(stack.request("log-3"))
         do { try await stack.waitForDecisions(3, timeout: .seconds(90)) } catch {
             TestStack.keepLogs(of: stack.scratch)

@@ -43,7 +43,7 @@ struct SecretsInLogsTests {
 
         // Wrong secrets: the S3 fetch is refused (403), the journey cannot be created.
         let wrongLog = stack.scratch + "/secrets-wrong.log"
-        let wrong = try CrashRecoveryTests().launch(stack, common.merging([
+        let wrong = try CrashRecoveryTests.launch(stack, common.merging([
             "AWS_SECRET_ACCESS_KEY": wrongS3Secret,
             "OKAYFACE_PASSWORD": wrongVendorPassword,
         ]) { _, new in new }, log: wrongLog)
@@ -62,7 +62,7 @@ struct SecretsInLogsTests {
 
         // Right secrets, from files: the same kind of request is decided.
         let rightLog = stack.scratch + "/secrets-right.log"
-        let right = try CrashRecoveryTests().launch(stack, common.merging([
+        let right = try CrashRecoveryTests.launch(stack, common.merging([
             "AWS_SECRET_ACCESS_KEY": "",
             "AWS_SECRET_ACCESS_KEY_FILE": standIns.s3SecretFile,
             "OKAYFACE_PASSWORD": "",

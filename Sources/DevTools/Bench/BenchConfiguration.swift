@@ -43,6 +43,10 @@ public struct BenchConfiguration: Sendable {
     public var timeout: Duration = .seconds(900)
     /// Render `bench.png` with gnuplot (skipped, with a note, when gnuplot is missing).
     public var chart = true
+    /// Worker processes in the consumer group; the first is the one sampled for CPU and memory.
+    public var replicas = 1
+    /// The in-process simulator's quota (`--max-rps`): calls over it answer 429.
+    public var quota: Double?
     /// Extra or overriding worker environment variables.
     public var workerEnvironment: [String: String] = [:]
 
@@ -59,5 +63,7 @@ public struct BenchConfiguration: Sendable {
         let journeyText = journeys == .precreated ? "precreated (pool \(min(journeyPool, requests)))" : "per request"
         return "\(requests) requests, \(imageKB) KB images, vendor latency \(Int(vendorLatency.seconds * 1000)) ms, "
             + "max in flight \(maxInFlight), rate \(rateText), journeys \(journeyText)"
+            + (replicas > 1 ? ", \(replicas) replicas" : "") + (quota.map { ", vendor quota \($0)/s" } ?? "")
+            + (workerEnvironment["OKAYFACE_FLEET_MAX_RPS"].map { ", fleet budget \($0)/s" } ?? "")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Simulator
 
 /// What a bench run measured, the figures derived from it, and the verdict.
 public struct BenchReport: Sendable {
@@ -91,6 +92,31 @@ public struct BenchReport: Sendable {
     }
     public var machine: MachineShare?
 
+    /// What the in-process simulator saw: OkayFace Plus calls, per second and refused by its quota.
+    public struct VendorCalls: Sendable {
+        public var calls: Int
+        public var quotaRefusals: Int
+        public var perSecond: [Int: Int]
+
+        public init(_ stats: SimulatorStats) {
+            calls = stats.okayFaceCalls
+            quotaRefusals = stats.quotaRefusals
+            perSecond = stats.okayFaceCallsPerSecond
+        }
+
+        /// Calls per second over the whole seconds between the first and the last (the two
+        /// partial ones left out).
+        public var steadyRate: Double {
+            let seconds = perSecond.keys.sorted()
+            guard seconds.count > 2 else { return Double(calls) }
+            let inner = seconds.dropFirst().dropLast()
+            return Double(inner.map { perSecond[$0] ?? 0 }.reduce(0, +)) / Double(inner.last! - inner.first! + 1)
+        }
+
+        public var busiestSecond: Int { perSecond.values.max() ?? 0 }
+    }
+    public var vendorCalls: VendorCalls?
+
     public var peakRSSBytes: Int { samples.map { max($0.peakRSSBytes, $0.rssBytes) }.max() ?? 0 }
     public var decisions: [String: Int] {
         requests.reduce(into: [:]) { counts, r in if let d = r.decision { counts[d, default: 0] += 1 } }
@@ -148,6 +174,11 @@ public struct BenchReport: Sendable {
             let sorted = values.sorted()
             let label = name.padding(toLength: 38, withPad: " ", startingAt: 0)
             lines.append("  " + label + String(format: " p50 %8.1f ms  p99 %8.1f ms", Self.percentile(sorted, 0.5), Self.percentile(sorted, 0.99)))
+        }
+        if let v = vendorCalls {
+            lines.append(String(
+                format: "vendor calls    %d OkayFace Plus calls, %.1f/s steady, busiest second %d, %d (%.1f%%) refused by the quota (429)",
+                v.calls, v.steadyRate, v.busiestSecond, v.quotaRefusals, v.calls > 0 ? Double(v.quotaRefusals) / Double(v.calls) * 100 : 0))
         }
         if let workerExit { lines.append("worker          \(workerExit)") }
         lines.append("files           \(outputDirectory)/requests.csv, timeline.csv" + (chart.map { ", " + URL(fileURLWithPath: $0).lastPathComponent } ?? ""))

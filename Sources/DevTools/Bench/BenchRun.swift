@@ -73,7 +73,9 @@ public struct BenchRun: Sendable {
         if let given = c.simulatorURL {
             vendorURL = given
         } else {
-            let started = OkayFaceSimulator(configuration: SimulatorConfiguration(latency: c.vendorLatency), logger: componentLogger)
+            var vendor = SimulatorConfiguration(latency: c.vendorLatency)
+            vendor.maxRequestsPerSecond = c.quota
+            let started = OkayFaceSimulator(configuration: vendor, logger: componentLogger)
             _ = try await started.start()
             simulator = started
             vendorURL = started.baseURL
@@ -81,8 +83,9 @@ public struct BenchRun: Sendable {
         logger.info("Kafka \(brokers)\(cluster == nil ? "" : " (mock)"), vendor \(vendorURL)\(simulator == nil ? "" : " (simulator)")")
 
         do {
-            let report = try await measure(
+            var report = try await measure(
                 c, executable: executable, images: images, database: database, brokers: brokers, vendorURL: vendorURL)
+            if let stats = simulator?.stats() { report.vendorCalls = BenchReport.VendorCalls(stats) }
             await simulator?.stop()
             return report
         } catch {
@@ -130,13 +133,18 @@ public struct BenchRun: Sendable {
             record: { [logger] in logger.info("\($0)") })
 
         do {
-            let worker = try await fleet.start()
-            try await waitUntil("the worker has its partitions (see \(worker.log))", timeout: .seconds(60)) {
-                if await !fleet.collectUnexpectedExits().isEmpty { throw Failure(description: "the worker exited at start-up; see \(worker.log)") }
-                return (try? String(contentsOfFile: worker.log, encoding: .utf8))?.contains("partitions assigned") ?? false
+            var started: [StartedWorker] = []
+            for _ in 0..<max(1, c.replicas) { started.append(try await fleet.start()) }
+            let worker = started[0]
+            for member in started {
+                try await waitUntil("the worker has its partitions (see \(member.log))", timeout: .seconds(60)) {
+                    if await !fleet.collectUnexpectedExits().isEmpty { throw Failure(description: "a worker exited at start-up; see \(member.log)") }
+                    return (try? String(contentsOfFile: member.log, encoding: .utf8))?.contains("partitions assigned") ?? false
+                }
             }
             var report = try await drive(c, messages: messages, producer: producer, arrivals: arrivals, fleet: fleet, worker: worker, database: database)
-            report.workerExit = await fleet.stopAll(timeout: .seconds(60)).first
+            let exits = await fleet.stopAll(timeout: .seconds(60))
+            report.workerExit = exits.first { $0.bySignal || $0.status != 0 } ?? exits.first
             if let exit = report.workerExit, exit.bySignal || exit.status != 0 {
                 report.failure = [report.failure, "the worker did not stop cleanly: \(exit)"].compactMap { $0 }.joined(separator: "; ")
             }
