@@ -1,6 +1,10 @@
 #ifndef OKAYFACE_CCURL_SHIM_H
 #define OKAYFACE_CCURL_SHIM_H
 #include <curl/curl.h>
+// The multi loop waits on the sockets libcurl names (CURLMOPT_SOCKETFUNCTION) with epoll, and
+// is woken by an eventfd: the kernel's interfaces, which Swift's Glibc module leaves out.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 // curl_easy_setopt, curl_easy_getinfo and curl_multi_setopt are C variadics, which Swift
 // cannot call; these typed wrappers are the only additions to the C surface.
@@ -16,4 +20,7 @@ static inline CURLcode okf_easy_getinfo_long(CURL *h, CURLINFO i, long *v) { ret
 static inline CURLcode okf_easy_getinfo_ptr(CURL *h, CURLINFO i, void **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode okf_easy_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode okf_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+static inline CURLMcode okf_multi_setopt_ptr(CURLM *m, CURLMoption o, void *v) { return curl_multi_setopt(m, o, v); }
+static inline CURLMcode okf_multi_setopt_socket(CURLM *m, curl_socket_callback f) { return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, f); }
+static inline CURLMcode okf_multi_setopt_timer(CURLM *m, curl_multi_timer_callback f) { return curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, f); }
 #endif
