@@ -147,6 +147,7 @@ struct DeploymentFilesTests {
         let environment = clusterEnvironment(of: container)
         let configuration = try WorkerConfiguration.load(environment)
         #expect(configuration.kafka.groupId == "okayface-worker")
+        #expect(configuration.fleetMaxRPS == 20)
         let grace = try #require(path(pod, "terminationGracePeriodSeconds") as? Int)
         #expect(Duration.seconds(grace) > configuration.shutdownGrace + .seconds(5), "termination grace \(grace) s, shutdown grace \(configuration.shutdownGrace)")
         #expect(path(container, "ports", "0", "containerPort") as? Int == configuration.httpPort)
