@@ -89,7 +89,7 @@ public enum SettingFlags {
 
     /// The commands of `okayface-worker`, for a mistyped first word.
     static let commands = [
-        "run", "migrate", "results", "purge", "console", "users", "tokens", "grant-reader", "dlq",
+        "run", "migrate", "results", "purge", "console", "users", "tokens", "grant-reader", "dlq", "redrive",
     ]
 
     /// A close flag name, for typos: ` (did you mean --x?)` or nothing.
