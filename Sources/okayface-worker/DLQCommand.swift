@@ -38,6 +38,29 @@ struct DLQCommand: ParsableCommand {
         }
     }
 
+    /// A producer for `body`; it and `pool` are closed after it, whatever happens. A failure of
+    /// `body` is one line (`<what> stopped: …`) and exit status 1.
+    static func publishing<T: Sendable>(
+        _ c: ConsoleConfiguration, pool: PostgresPool, logger: Logger, what: String, _ body: (KafkaProducer) async throws -> T
+    ) async throws -> T {
+        let producer: KafkaProducer
+        do {
+            producer = try await BlockingWork.run { try KafkaProducer(properties: c.producerProperties, logger: logger) }
+        } catch {
+            await BlockingWork.run { pool.close() }
+            throw error
+        }
+        do {
+            let value = try await body(producer)
+            await BlockingWork.run { producer.close(); pool.close() }
+            return value
+        } catch {
+            await BlockingWork.run { producer.close(); pool.close() }
+            FileHandle.standardError.write(Data("\(what) stopped: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
     static func read(_ c: ConsoleConfiguration, logger: Logger) async throws -> [KafkaMessage] {
         guard let messages = try await DeadLetterReplay.read(
             brokers: c.kafka.brokers, topic: c.kafka.dlqTopic, properties: c.producerProperties, logger: logger)
@@ -81,23 +104,10 @@ struct DLQCommand: ParsableCommand {
             let logger = Logger(label: "okayface-worker.dlq")
             let letters = DeadLetterReplay.letters(try await DLQCommand.read(c, logger: logger), filter)
             let pool = PostgresPool(url: c.databaseURL, size: 1, logger: logger)
-            let producer: KafkaProducer
-            do {
-                producer = try await BlockingWork.run { try KafkaProducer(properties: c.producerProperties, logger: logger) }
-            } catch {
-                await BlockingWork.run { pool.close() }
-                throw error
-            }
             let dryRun = self.dryRun
-            let outcomes: [(DeadLetter, DeadLetterReplay.Step)]
-            do {
-                outcomes = try await DeadLetterReplay.replay(letters, producer: producer, pool: pool, dryRun: dryRun, actor: AuditEntry.commandLineActor)
-            } catch {
-                await BlockingWork.run { producer.close(); pool.close() }
-                FileHandle.standardError.write(Data("replay stopped: \(error)\n".utf8))
-                throw ExitCode.failure
+            let outcomes = try await DLQCommand.publishing(c, pool: pool, logger: logger, what: "replay") { producer in
+                try await DeadLetterReplay.replay(letters, producer: producer, pool: pool, dryRun: dryRun, actor: AuditEntry.commandLineActor)
             }
-            await BlockingWork.run { producer.close(); pool.close() }
             for (letter, step) in outcomes {
                 print("\(letter.coordinates)  \(letter.requestId ?? "-")  \(letter.code ?? "-")  \(step.rawValue)")
             }

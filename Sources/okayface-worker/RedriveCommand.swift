@@ -49,25 +49,12 @@ struct RedriveCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("database error: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        let producer: KafkaProducer
-        do {
-            producer = try await BlockingWork.run { try KafkaProducer(properties: c.producerProperties, logger: logger) }
-        } catch {
-            await BlockingWork.run { pool.close() }
-            throw error
-        }
         let dryRun = self.dryRun
-        let outcomes: [(Redrive.Candidate, Redrive.Step)]
-        do {
-            outcomes = try await Redrive.run(
+        let outcomes = try await DLQCommand.publishing(c, pool: pool, logger: logger, what: "redrive") { producer in
+            try await Redrive.run(
                 candidates, producer: producer, pool: pool, requestTopic: c.kafka.requestTopic, dryRun: dryRun,
                 actor: AuditEntry.commandLineActor)
-        } catch {
-            await BlockingWork.run { producer.close(); pool.close() }
-            FileHandle.standardError.write(Data("redrive stopped: \(error)\n".utf8))
-            throw ExitCode.failure
         }
-        await BlockingWork.run { producer.close(); pool.close() }
         for (candidate, step) in outcomes {
             print("\(candidate.requestId)  revision \(candidate.revision)  \(candidate.reasons.joined(separator: ","))  \(step.rawValue)")
         }

@@ -10,15 +10,6 @@ import Worker
 /// `unsupported_schema_version` during a rolling upgrade) decided by one command after it.
 @Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct DeadLetterReplayTests {
-    func run(_ stack: TestStack, _ arguments: [String]) async throws -> CommandRun {
-        try await CommandRun.run(
-            CrashRecoveryTests.binary, arguments,
-            environment: [
-                "DATABASE_URL": TestStack.withPassword(stack.databaseURL), "KAFKA_BROKERS": stack.kafka.bootstrapServers,
-                "PATH": "/usr/bin:/bin", "USER": "ops", "LOG_LEVEL": "error",
-            ])
-    }
-
     /// A letter as a worker writes one: the original key and bytes, and why.
     func deadLetter(_ stack: TestStack, _ value: [UInt8], key: String, code: String, offset: Int) async throws {
         _ = try await stack.producer.send(
@@ -42,16 +33,16 @@ struct DeadLetterReplayTests {
         try await deadLetter(stack, Array("not json".utf8), key: "junk", code: "malformed_json", offset: 200)
         _ = try await stack.deadLetters(expected: 4)
 
-        let list = try await run(stack, ["dlq", "list", "--code", "unsupported_schema_version"])
+        let list = try await stack.backOffice(["dlq", "list", "--code", "unsupported_schema_version"])
         #expect(list.status == 0, "\(list.err)")
         #expect(list.out.contains("dl-1") && list.out.contains("dl-2") && !list.out.contains("junk") && list.out.contains("(3 letters)"), "\(list.out)")
 
-        let dry = try await run(stack, ["dlq", "replay", "--code", "unsupported_schema_version", "--dry-run"])
+        let dry = try await stack.backOffice(["dlq", "replay", "--code", "unsupported_schema_version", "--dry-run"])
         #expect(dry.status == 0 && dry.out.contains("dry run: 2 of 3 letters would be replayed"), "\(dry.out)\(dry.err)")
         #expect(dry.out.contains("skipped: its requestId is decided"))
         #expect(try await stack.count("SELECT count(*) FROM dlq_replays") == 0)
 
-        let replay = try await run(stack, ["dlq", "replay", "--code", "unsupported_schema_version"])
+        let replay = try await stack.backOffice(["dlq", "replay", "--code", "unsupported_schema_version"])
         #expect(replay.status == 0 && replay.out.contains("replayed 2 of 3 letters"), "\(replay.out)\(replay.err)")
         try await stack.waitForDecisions(3)
         #expect(try await stack.decision("dl-1")?.string("decision") == "approved")
@@ -64,16 +55,16 @@ struct DeadLetterReplayTests {
         #expect(replayed.allSatisfy { String(decoding: $0.1.value ?? [], as: UTF8.self).hasPrefix(TestStack.dlqTopic + "/") })
 
         // Again: now all three are decided, and nothing is published.
-        let again = try await run(stack, ["dlq", "replay", "--code", "unsupported_schema_version"])
+        let again = try await stack.backOffice(["dlq", "replay", "--code", "unsupported_schema_version"])
         #expect(again.out.contains("replayed 0 of 3 letters"), "\(again.out)")
         #expect(try await stack.count("SELECT count(*) FROM dlq_replays") == 2)
 
         // A letter without a requestId is replayed at most once: the worker dead-letters it again
         // (a new letter), and the next replay skips the first one.
-        let junk = try await run(stack, ["dlq", "replay", "--code", "malformed_json"])
+        let junk = try await stack.backOffice(["dlq", "replay", "--code", "malformed_json"])
         #expect(junk.out.contains("replayed 1 of 1 letters"), "\(junk.out)")
         _ = try await stack.deadLetters(expected: 5)
-        let junkAgain = try await run(stack, ["dlq", "replay", "--code", "malformed_json"])
+        let junkAgain = try await stack.backOffice(["dlq", "replay", "--code", "malformed_json"])
         #expect(junkAgain.out.contains("skipped: replayed before") && junkAgain.out.contains("replayed 1 of 2 letters"), "\(junkAgain.out)")
         #expect(try await stack.count("SELECT count(*) FROM audit_log WHERE action = 'dlq_replayed' AND actor = 'cli:ops'") == 4)
 

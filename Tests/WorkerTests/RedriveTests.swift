@@ -10,15 +10,6 @@ import Worker
 /// short are decided after it is fixed, each as revision 2 of the same row, history kept.
 @Suite(.timeLimit(.minutes(3)), .offCooperativePool)
 struct RedriveTests {
-    func run(_ stack: TestStack, _ arguments: [String]) async throws -> CommandRun {
-        try await CommandRun.run(
-            CrashRecoveryTests.binary, arguments,
-            environment: [
-                "DATABASE_URL": TestStack.withPassword(stack.databaseURL), "KAFKA_BROKERS": stack.kafka.bootstrapServers,
-                "PATH": "/usr/bin:/bin", "USER": "ops", "LOG_LEVEL": "error",
-            ])
-    }
-
     @Test("retry_later decisions run again as revision 2 of the same row; a second redrive and a repeated message change nothing")
     func redriveAfterADeadlineWasTooShort() async throws {
         let stack = try await TestStack()
@@ -37,18 +28,18 @@ struct RedriveTests {
         }
 
         // Mistakes first: not a retryable action, an unknown reason, a bad instant.
-        let retake = try await run(stack, ["redrive", "--next-action", "retake_photos"])
+        let retake = try await stack.backOffice(["redrive", "--next-action", "retake_photos"])
         #expect(retake.status != 0 && retake.err.contains("only retry_later is re-driven"), "\(retake.err)")
-        let typo = try await run(stack, ["redrive", "--next-action", "retry_later", "--reason", "deadline_exeeded"])
+        let typo = try await stack.backOffice(["redrive", "--next-action", "retry_later", "--reason", "deadline_exeeded"])
         #expect(typo.status != 0 && typo.err.contains("is not a reason"), "\(typo.err)")
-        #expect(try await run(stack, ["redrive", "--next-action", "retry_later", "--since", "yesterday"]).status != 0)
+        #expect(try await stack.backOffice(["redrive", "--next-action", "retry_later", "--since", "yesterday"]).status != 0)
 
-        let dry = try await run(stack, ["redrive", "--next-action", "retry_later", "--dry-run"])
+        let dry = try await stack.backOffice(["redrive", "--next-action", "retry_later", "--dry-run"])
         #expect(dry.status == 0 && dry.out.contains("dry run: 2 of 2 decisions would be re-driven"), "\(dry.out)\(dry.err)")
         #expect(try await stack.count("SELECT count(*) FROM redrives") == 0)
 
         let worker = try stack.startWorker()
-        let redrive = try await run(stack, ["redrive", "--next-action", "retry_later", "--reason", "deadline_exceeded", "--since", "1h"])
+        let redrive = try await stack.backOffice(["redrive", "--next-action", "retry_later", "--reason", "deadline_exceeded", "--since", "1h"])
         #expect(redrive.status == 0 && redrive.out.contains("re-drove 2 of 2 decisions"), "\(redrive.out)\(redrive.err)")
         try await stack.waitUntil("both re-driven requests decided as revision 2") {
             try await stack.count("SELECT count(*) FROM verification_results WHERE revision = 2 AND decision = 'approved'") == 2
@@ -69,7 +60,7 @@ struct RedriveTests {
         #expect(Set(revisions) == [1, 2])
 
         // Again: nothing is retry_later any more, so nothing is published.
-        let again = try await run(stack, ["redrive", "--next-action", "retry_later"])
+        let again = try await stack.backOffice(["redrive", "--next-action", "retry_later"])
         #expect(again.status == 0 && again.out.contains("re-drove 0 of 0 decisions"), "\(again.out)")
 
         // The same re-drive message delivered once more (a crash between publish and row):

@@ -229,6 +229,17 @@ final class TestStack: Sendable {
         try await TopicReader.read(brokers: kafka.bootstrapServers, topic: Self.dlqTopic, expected: expected, logger: logger)
     }
 
+    /// `okayface-worker ARGUMENTS` (a back-office command) on this stack's database and Kafka,
+    /// run by operator `ops` (so `audit_log` says `cli:ops`).
+    func backOffice(_ arguments: [String]) async throws -> CommandRun {
+        try await CommandRun.run(
+            CrashRecoveryTests.binary, arguments,
+            environment: [
+                "DATABASE_URL": Self.withPassword(databaseURL), "KAFKA_BROKERS": kafka.bootstrapServers,
+                "PATH": "/usr/bin:/bin", "USER": "ops", "LOG_LEVEL": "error",
+            ])
+    }
+
     func decision(_ requestId: String) async throws -> PostgresRow? {
         try await query("SELECT * FROM verification_results WHERE request_id = \(requestId)").first
     }
