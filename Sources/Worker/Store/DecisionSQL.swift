@@ -111,8 +111,7 @@ enum DecisionSQL {
             let r = records[index]
             let result = r.result
             if n > 0 { q.append(unsafeSQL: ",") }
-            let vendorMessage: String? = result.vendor.status == "success" ? result.vendor.messageCode
-                : r.vendorCalls.last(where: { $0.endpoint == .okayFacePlus })?.errorCode ?? result.vendor.status
+            let vendorMessage = Self.vendorMessage(r)
             q.appendRow([
                 result.requestId, result.journeyId, result.subject, result.decision.rawValue, result.reasons.map(\.word),
                 result.scores.faceConfidence, result.scores.liveness, result.scores.captureLiveness,
@@ -222,6 +221,14 @@ enum DecisionSQL {
             """)
 
         return Insert(query: q, records: records, written: unique, payloads: payloads, topic: topic)
+    }
+
+    /// The `vendor_message` column: the vendor's message code on a success, else the last
+    /// OkayFace Plus call's error code (or the vendor status when there was none).
+    static func vendorMessage(_ record: VerificationRecord) -> String? {
+        let result = record.result
+        return result.vendor.status == "success" ? result.vendor.messageCode
+            : record.vendorCalls.last(where: { $0.endpoint == .okayFacePlus })?.errorCode ?? result.vendor.status
     }
 
     /// The thresholds as stored in the `thresholds` column. A run's records all carry the same

@@ -26,8 +26,7 @@ enum RedriveSQL {
     static func write(_ record: VerificationRecord, topic: String, payload: String) -> PostgresQuery {
         let result = record.result
         let from = result.revision - 1
-        let vendorMessage: String? = result.vendor.status == "success" ? result.vendor.messageCode
-            : record.vendorCalls.last(where: { $0.endpoint == .okayFacePlus })?.errorCode ?? result.vendor.status
+        let vendorMessage = DecisionSQL.vendorMessage(record)
         var q: PostgresQuery = """
             WITH v AS (
                 UPDATE verification_results
