@@ -1,8 +1,8 @@
 import Foundation
 
-/// Any JSON value, decoded leniently so that one odd field never makes a whole vendor
-/// answer unreadable.
-enum JSONValue: Decodable, Equatable {
+/// Any JSON value, read leniently (``parse(_:)``) so that one odd field never makes a whole
+/// vendor answer unreadable.
+enum JSONValue: Equatable {
     case string(String)
     case number(Double)
     case bool(Bool)
@@ -11,42 +11,6 @@ enum JSONValue: Decodable, Equatable {
     case null
     /// A value Foundation cannot represent (for example a number beyond Double's range).
     case unsupported
-
-    init(from decoder: any Decoder) throws {
-        if let container = try? decoder.container(keyedBy: AnyKey.self) {
-            var object: [String: JSONValue] = [:]
-            for key in container.allKeys {
-                object[key.stringValue] = (try? container.decode(JSONValue.self, forKey: key)) ?? .unsupported
-            }
-            self = .object(object)
-            return
-        }
-        if var container = try? decoder.unkeyedContainer() {
-            var array: [JSONValue] = []
-            while !container.isAtEnd {
-                guard let element = try? container.decode(JSONValue.self) else {
-                    // A failed decode does not advance the container; stop rather than spin.
-                    break
-                }
-                array.append(element)
-            }
-            self = .array(array)
-            return
-        }
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            // Before Double: some decoders would read `true` as 1.
-            self = .bool(bool)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else if let string = try? container.decode(String.self) {
-            self = .string(string)
-        } else {
-            self = .unsupported
-        }
-    }
 
     subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
@@ -74,12 +38,5 @@ enum JSONValue: Decodable, Equatable {
         default:
             return nil
         }
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 }

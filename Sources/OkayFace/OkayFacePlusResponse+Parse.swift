@@ -45,7 +45,7 @@ enum VendorJSON {
     /// Nil for anything that is not JSON at all.
     static func decode(_ body: [UInt8]) -> JSONValue? {
         guard !body.isEmpty else { return nil }
-        return try? JSONDecoder().decode(JSONValue.self, from: Data(body))
+        return JSONValue.parse(body)
     }
 
     /// `status` is text in the vendor's own bodies and a number in framework error bodies.

@@ -21,6 +21,8 @@ final class CurlTransfer: @unchecked Sendable {
     /// Method and URL without query or user info, for logs (queries can carry signatures).
     let logDescription: String
     var continuation: Completion?
+    /// The loop's multi handle this transfer runs on, chosen at submit.
+    var shard = 0
 
     // Written while configuring (CurlTransfer+Options, CurlTransfer+MIME), freed by releaseCObjects.
     var headerList: UnsafeMutablePointer<curl_slist>?

@@ -12,10 +12,15 @@ public final class WebClient: Sendable {
     public struct Configuration: Sendable {
         public var maxConnectionsPerHost: Int = 64
         public var maxTotalConnections: Int = 256
+        /// A pool whose per-host limit is larger is spread over several curl multi handles of
+        /// about this many connections each (at most 16 handles): libcurl walks a host's whole
+        /// connection list for every new transfer (docs/benchmarks.md).
+        public var connectionsPerShard: Int = 256
 
-        public init(maxConnectionsPerHost: Int = 64, maxTotalConnections: Int = 256) {
+        public init(maxConnectionsPerHost: Int = 64, maxTotalConnections: Int = 256, connectionsPerShard: Int = 256) {
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.maxTotalConnections = maxTotalConnections
+            self.connectionsPerShard = connectionsPerShard
         }
     }
 
@@ -30,6 +35,7 @@ public final class WebClient: Sendable {
         loop = CurlMultiLoop(
             maxConnectionsPerHost: configuration.maxConnectionsPerHost,
             maxTotalConnections: configuration.maxTotalConnections,
+            connectionsPerShard: configuration.connectionsPerShard,
             pool: pool,
             logger: logger
         )

@@ -84,3 +84,35 @@ public struct CheckOutcome: Sendable, Equatable, Codable {
         outcome = try c.decode(Outcome.self, forKey: .outcome)
     }
 }
+
+extension CheckOutcome {
+    /// The bytes `JSONEncoder` with `.sortedKeys` gives for `checks` (`JSONTextTests` compares):
+    /// the event's `checks` and the `checks` column.
+    public static func jsonBytes(_ checks: [CheckOutcome]) -> [UInt8] {
+        var j = JSONText(capacity: 160 * checks.count + 2)
+        write(checks, to: &j)
+        return j.bytes
+    }
+
+    static func write(_ checks: [CheckOutcome], to j: inout JSONText) {
+        j.raw("[")
+        for (n, c) in checks.enumerated() {
+            j.raw(n == 0 ? "{\"check\":" : ",{\"check\":")
+            j.string(c.check.rawValue)
+            j.raw(",\"field\":")
+            j.string(c.check.field)
+            j.raw(",\"outcome\":")
+            j.string(c.outcome.rawValue)
+            j.raw(",\"reviewBand\":")
+            j.double(c.reviewBand)
+            j.raw(",\"rule\":")
+            j.string(c.check.rule)
+            j.raw(",\"threshold\":")
+            j.double(c.threshold)
+            j.raw(",\"value\":")
+            j.double(c.value)
+            j.raw("}")
+        }
+        j.raw("]")
+    }
+}

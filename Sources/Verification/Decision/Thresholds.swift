@@ -53,3 +53,28 @@ public struct Thresholds: Sendable, Equatable, Codable {
         captureLivenessReviewBand = try c.decodeIfPresent(Double.self, forKey: .captureLivenessReviewBand) ?? 0
     }
 }
+
+extension Thresholds {
+    /// As ``encode(to:)`` with sorted keys: the review bands only when set.
+    func write(to j: inout JSONText) {
+        j.raw("{\"captureLiveness\":")
+        j.double(captureLiveness)
+        if captureLivenessReviewBand > 0 {
+            j.raw(",\"captureLivenessReviewBand\":")
+            j.double(captureLivenessReviewBand)
+        }
+        j.raw(",\"faceConfidence\":")
+        j.double(faceConfidence)
+        if faceConfidenceReviewBand > 0 {
+            j.raw(",\"faceConfidenceReviewBand\":")
+            j.double(faceConfidenceReviewBand)
+        }
+        j.raw(",\"liveness\":")
+        j.double(liveness)
+        if livenessReviewBand > 0 {
+            j.raw(",\"livenessReviewBand\":")
+            j.double(livenessReviewBand)
+        }
+        j.raw("}")
+    }
+}

@@ -96,10 +96,12 @@ public enum RequestDecoder {
             throw InvalidRequest(.invalidField, "\(path)\(key) must be a string")
         }
         guard !text.isEmpty else { throw InvalidRequest(.invalidField, "\(path)\(key) must not be empty") }
-        guard text.count <= maxLength else {
+        // A string never has more characters than UTF-8 bytes: counting characters (grapheme
+        // breaking) is needed only for the rare long one.
+        guard text.utf8.count <= maxLength || text.count <= maxLength else {
             throw InvalidRequest(.invalidField, "\(path)\(key) is longer than \(maxLength) characters")
         }
-        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !text.unicodeScalars.contains(where: isControl) else {
             throw InvalidRequest(.invalidField, "\(path)\(key) contains control characters")
         }
         return text
@@ -111,6 +113,9 @@ public enum RequestDecoder {
     /// keys look alike to the people who read them.
     public static func identifierProblem(_ id: String) -> String? {
         for scalar in id.unicodeScalars {
+            // Printable ASCII is none of what follows; the Unicode property lookups below cost
+            // more than the rest of decoding a request (docs/benchmarks.md).
+            if (0x21..<0x7F).contains(scalar.value) { continue }
             if scalar.properties.isWhitespace { return "must not contain whitespace (U+\(hex(scalar)))" }
             switch scalar.properties.generalCategory {
             case .control: return "contains control characters"
@@ -121,10 +126,16 @@ public enum RequestDecoder {
             }
         }
         // Default-ignorable scalars that are not of category Cf (e.g. U+115F HANGUL CHOSEONG FILLER).
-        if let hidden = id.unicodeScalars.first(where: { $0.properties.isDefaultIgnorableCodePoint }) {
+        if let hidden = id.unicodeScalars.first(where: { !$0.isASCII && $0.properties.isDefaultIgnorableCodePoint }) {
             return "must not contain invisible characters (U+\(hex(hidden)))"
         }
         return nil
+    }
+
+    /// General category Cc, without the table lookup for the ASCII that nearly every field is.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return scalar.value < 0x20 || scalar.value == 0x7F }
+        return scalar.properties.generalCategory == .control
     }
 
     private static func hex(_ scalar: Unicode.Scalar) -> String {

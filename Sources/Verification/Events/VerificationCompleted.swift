@@ -154,11 +154,75 @@ public struct VerificationCompleted: Sendable, Equatable, Codable {
         review = try c.decodeIfPresent(Review.self, forKey: .review)
     }
 
-    /// The event's bytes as published (sorted keys, so equal events give equal bytes).
+    /// The event's bytes as published (sorted keys, so equal events give equal bytes): the
+    /// bytes `JSONEncoder` gives for ``encode(to:)`` with `.sortedKeys` and
+    /// `.withoutEscapingSlashes`, written directly (``JSONText``; `JSONTextTests` compares).
     public func jsonBytes() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain values cannot fail; a failure here is a programming error.
-        return Array(try! encoder.encode(self))
+        var j = JSONText(capacity: 1536)
+        j.raw("{\"attempts\":")
+        j.int(attempts)
+        j.raw(",\"checks\":")
+        CheckOutcome.write(checks, to: &j)
+        j.raw(",\"decision\":")
+        j.string(decision.rawValue)
+        j.raw(",\"journeyId\":")
+        j.string(journeyId)
+        j.raw(",\"nextAction\":")
+        j.string(nextAction.rawValue)
+        j.raw(",\"policy\":")
+        if let policy {
+            j.raw("{\"hash\":")
+            j.string(policy.hash)
+            j.raw(",\"id\":")
+            j.string(policy.id)
+            j.raw("}")
+        } else {
+            j.null()
+        }
+        j.raw(",\"processedAt\":")
+        j.string(Timestamp.format(processedAt))
+        j.raw(",\"reasons\":")
+        j.strings(reasons.map(\.word))
+        j.raw(",\"requestId\":")
+        j.string(requestId)
+        j.raw(",\"retryable\":")
+        j.bool(retryable)
+        if let review {
+            j.raw(",\"review\":{\"action\":")
+            j.string(review.action.rawValue)
+            j.raw(",\"confirmedBy\":")
+            j.string(review.confirmedBy)
+            j.raw(",\"reason\":")
+            j.string(review.reason)
+            j.raw(",\"reviewedAt\":")
+            j.string(Timestamp.format(review.reviewedAt))
+            j.raw(",\"reviewer\":")
+            j.string(review.reviewer)
+            j.raw("}")
+        }
+        j.raw(",\"revision\":")
+        j.int(revision)
+        j.raw(",\"schemaVersion\":")
+        j.int(Self.schemaVersion)
+        j.raw(",\"scores\":{\"captureLiveness\":")
+        j.double(scores.captureLiveness)
+        j.raw(",\"captureLivenessScore\":")
+        j.double(scores.captureLivenessScore)
+        j.raw(",\"faceConfidence\":")
+        j.double(scores.faceConfidence)
+        j.raw(",\"liveness\":")
+        j.double(scores.liveness)
+        j.raw("},\"subject\":")
+        j.string(subject)
+        j.raw(",\"thresholds\":")
+        thresholds.write(to: &j)
+        j.raw(",\"vendor\":{\"httpStatus\":")
+        j.int(vendor.httpStatus)
+        j.raw(",\"messageCode\":")
+        j.string(vendor.messageCode)
+        j.raw(",\"status\":")
+        j.string(vendor.status)
+        j.raw("}}")
+        return j.bytes
     }
 }

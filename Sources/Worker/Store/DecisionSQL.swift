@@ -244,7 +244,7 @@ enum DecisionSQL {
 
     /// The `checks` column: the event's `checks`, as JSON.
     static func checksJSON(_ checks: [CheckOutcome]) -> String {
-        checks.isEmpty ? "[]" : String(decoding: json(checks), as: UTF8.self)
+        checks.isEmpty ? "[]" : String(decoding: CheckOutcome.jsonBytes(checks), as: UTF8.self)
     }
 
     private static func json(_ value: some Encodable) -> [UInt8] {
