@@ -21,7 +21,12 @@ public enum ImagePayload: Sendable {
     public func prefix(_ count: Int) -> [UInt8] {
         switch self {
         case .bytes(let bytes): Array(bytes.prefix(count))
-        case .file(let file): (try? file.bytes(at: 0, count: count)) ?? []
+        case .file(let file):
+            if !file.head.isEmpty, count <= file.head.count || file.head.count == file.byteCount {
+                Array(file.head.prefix(count))
+            } else {
+                (try? file.bytes(at: 0, count: count)) ?? []
+            }
         }
     }
 }

@@ -27,6 +27,11 @@ public final class ReadOnlyFile: Sendable {
     private let descriptor: Int32
     /// The size `fstat` reported at open; readers never go beyond it, even if the file grows.
     public let byteCount: Int
+    /// The first ``headLength`` bytes (fewer in a shorter file), read once at open: the image
+    /// format is sniffed from them twice per image (the pipeline's check, the upload's type).
+    /// Empty when that read failed; ``ImagePayload/prefix(_:)`` then reads again.
+    public let head: [UInt8]
+    public static let headLength = 32
 
     /// Opens `path` read-only; anything but a regular file is refused.
     public init(path: String) throws(Failure) {
@@ -40,12 +45,23 @@ public final class ReadOnlyFile: Sendable {
         }
         descriptor = fd
         byteCount = Int(info.st_size)
+        head = Self.readHead(fd, byteCount: byteCount)
     }
 
     /// Takes over an open descriptor whose content is complete (a finished ``SpoolFile``).
     init(adopting descriptor: Int32, byteCount: Int) {
         self.descriptor = descriptor
         self.byteCount = byteCount
+        head = Self.readHead(descriptor, byteCount: byteCount)
+    }
+
+    private static func readHead(_ descriptor: Int32, byteCount: Int) -> [UInt8] {
+        let wanted = min(headLength, byteCount)
+        guard wanted > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: wanted)
+        let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, wanted, 0) }
+        // A short or failed read: no head, and the readers find out for themselves.
+        return count == wanted ? bytes : []
     }
 
     deinit {
