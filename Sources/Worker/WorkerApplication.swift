@@ -42,6 +42,7 @@ public struct WorkerApplication: Sendable {
         Gauge(label: "okayface_circuit_state").record(0)
         let version = BuildInfo.describe(revision: ProcessInfo.processInfo.environment["OKAYFACE_BUILD_REVISION"])
         Gauge(label: "okayface_build_info", dimensions: [("version", version)]).record(1)
+        MallocArenas.limit(logger: logger)
         OpenFileLimit.ensure(OpenFileLimit.needed(maxInFlight: c.maxInFlight, databasePoolSize: c.databasePoolSize), logger: logger)
         // One connection per request in flight: with fewer, requests queue for a connection
         // and the wait is counted as vendor time (measured in docs/benchmarks.md).
