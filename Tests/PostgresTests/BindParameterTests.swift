@@ -19,6 +19,22 @@ import Testing
         }
     }
 
+    /// PostgreSQL text cannot hold NUL: refused before it is sent, wherever it sits, also in a
+    /// string whose bytes are not contiguous (bridged from NSString).
+    @Test func textWithNULIsRefusedNamingTheParameter() async throws {
+        try await TestDatabase.with { database in
+            let connection = try database.connect()
+            let bridged = NSString(string: "bridged\u{0}text") as String
+            for sample in ["\u{0}", "end\u{0}", String(repeating: "x", count: 5000) + "\u{0}y", bridged] {
+                let error = #expect(throws: PostgresError.self) {
+                    try connection.query("SELECT \(1) AS a, \(sample) AS v")
+                }
+                #expect(error?.message.contains("parameter $2 contains a NUL character") == true)
+            }
+            #expect(try connection.query("SELECT \("no nul here") AS v").first?.string("v") == "no nul here")
+        }
+    }
+
     @Test func integersRoundTrip() async throws {
         try await TestDatabase.with { database in
             let connection = try database.connect()

@@ -1,5 +1,8 @@
 import Blocking
 import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One libpq connection; blocking; used by one thread at a time (not Sendable).
 ///
@@ -49,7 +52,7 @@ public final class PostgresConnection {
         for (position, bind) in q.binds.enumerated() {
             let text = bind.textRepresentation
             // A C string ends at NUL, so the server would silently get a shorter value.
-            if let text, text.utf8.contains(0) {
+            if let text, Self.containsNUL(text) {
                 throw PostgresError(message: "parameter $\(position + 1) contains a NUL character, which PostgreSQL text cannot hold")
             }
             types.append(bind.typeOID)
@@ -59,6 +62,16 @@ public final class PostgresConnection {
             BlockingCall.around("PQexecParams") { PQexecParams(handle, q.sql, Int32(types.count), types, valuePointers, nil, nil, 0) }
         }
         return try consume(result)
+    }
+
+    /// memchr over the string's bytes where they are contiguous (native strings): the batch
+    /// statements carry every result event as a parameter, and a byte-by-byte scan was a tenth
+    /// of the pool threads' CPU.
+    private static func containsNUL(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, 0, bytes.count) != nil
+        } ?? text.utf8.contains(0)
     }
 
     /// Runs SQL with `PQexec`: several `;`-separated statements are allowed (migrations),
