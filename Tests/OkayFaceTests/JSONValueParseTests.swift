@@ -107,15 +107,7 @@ struct JSONValueParseTests {
         var random = SplitMix64(seed: 7)
         var readable = 0
         for n in 0..<5000 {
-            var body = samples[n % samples.count]
-            for _ in 0..<(1 + Int(random.next() % 4)) {
-                let position = Int(random.next() % UInt64(body.count))
-                switch random.next() % 3 {
-                case 0: body[position] = alphabet[Int(random.next() % UInt64(alphabet.count))]
-                case 1: body.remove(at: position)
-                default: body.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: position)
-                }
-            }
+            let body = mutated(samples[n % samples.count], alphabet: alphabet, random: &random)
             if reference(body) != nil { readable += 1 }
             #expect(agrees(body), "\(String(decoding: body, as: UTF8.self))")
         }

@@ -14,15 +14,7 @@ struct OkayFacePlusResponseFuzzTests {
         // Seeded, so a failure reproduces.
         var random = SplitMix64(seed: 42)
         for _ in 0..<3000 {
-            var body = sample
-            for _ in 0..<(1 + Int(random.next() % 4)) {
-                let position = Int(random.next() % UInt64(body.count))
-                switch random.next() % 3 {
-                case 0: body[position] = alphabet[Int(random.next() % UInt64(alphabet.count))]
-                case 1: body.remove(at: position)
-                default: body.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: position)
-                }
-            }
+            let body = mutated(sample, alphabet: alphabet, random: &random)
             let status = [200, 400, 500][Int(random.next() % 3)]
             let response = OkayFacePlusResponse.parse(httpStatus: status, body: body)
             #expect(response.httpStatus == status)

@@ -6,10 +6,12 @@ import Testing
 struct WebClientCancellationStressTests {
     /// Cancels half of many in-flight transfers at assorted moments: every task must end
     /// (no lost continuation) with either a response or `.cancelled`, and the client
-    /// must keep working after handles were recycled mid-flight.
-    @Test func randomCancellationsNeverLoseOrMixUpTransfers() async throws {
+    /// must keep working after handles were recycled mid-flight. Once on one multi handle,
+    /// once over four (shards of 4 connections), where each cancellation must find its shard.
+    @Test(arguments: [256, 4])
+    func randomCancellationsNeverLoseOrMixUpTransfers(connectionsPerShard: Int) async throws {
         try await TestServer.with { base, _ in
-            try await withClient(.init(maxConnectionsPerHost: 16, maxTotalConnections: 32)) { client in
+            try await withClient(.init(maxConnectionsPerHost: 16, maxTotalConnections: 32, connectionsPerShard: connectionsPerShard)) { client in
                 let outcomes = await withTaskGroup(of: (Int, WebClientError?).self) { group in
                     for index in 0..<300 {
                         let task = Task { await executeError(client, WebRequest(url: "\(base)/slow?ms=\(index % 7 * 10)")) }
