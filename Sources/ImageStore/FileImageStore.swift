@@ -13,7 +13,9 @@ import Verification
 /// symlink inside an allowed folder cannot point out of it. The file's real path is the one
 /// the kernel names for the descriptor opened (`O_PATH`, which opens no device or FIFO), and the
 /// file read is that same descriptor reopened, so nothing can swap the file between the check
-/// and the read. The prefixes' real paths are kept for a second (``RealPathCache``).
+/// and the read. The prefixes' real paths are kept for a second (``RealPathCache``): a file
+/// right inside a prefix's folder, not itself a link, is opened in one call under that real
+/// path, so a prefix that is a symlink re-pointed elsewhere is followed within a second.
 public struct FileImageStore: Sendable {
     public var allowList: ImageAllowList
     public var logger: Logger
@@ -35,6 +37,12 @@ public struct FileImageStore: Sendable {
         else {
             throw .forbidden("outside IMAGE_ALLOWED_PREFIXES")
         }
+        if file.path.hasPrefix(root.path),
+            let opened = try Self.openDirectlyUnder(roots.realPath(of: root.path), file.path.dropFirst(root.path.count), maxBytes: limits.maxImageBytes)
+        {
+            guard limits.requestBudget.take(opened.byteCount) else { throw .requestTooLarge }
+            return .file(opened)
+        }
         let located = try Self.locate(file.path)
         defer { if let descriptor = located.descriptor { close(descriptor) } }
         // A root that moved (its symlink re-pointed) within the cache's second is looked up
@@ -44,6 +52,24 @@ public struct FileImageStore: Sendable {
         let opened = try Self.open(located.descriptor.map { "/proc/self/fd/\($0)" } ?? located.realPath, maxBytes: limits.maxImageBytes)
         guard limits.requestBudget.take(opened.byteCount) else { throw .requestTooLarge }
         return .file(opened)
+    }
+
+    /// The usual case in one system call: a file right inside the prefix's folder (`name` has
+    /// no `/`) and not a symbolic link (`O_NOFOLLOW`), whose real path is the folder's real path
+    /// and its name. nil when that is not the case, for ``locate(_:)`` to resolve it.
+    static func openDirectlyUnder(_ realRoot: String, _ name: Substring, maxBytes: Int) throws(ImageLoadFailure) -> ReadOnlyFile? {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { return nil }
+        let file: ReadOnlyFile
+        do {
+            file = try ReadOnlyFile(path: realRoot + name, followingSymlinks: false)
+        } catch {
+            switch error {
+            // A link to follow, or a file that is not there: the full resolution decides and words it.
+            case .symbolicLink, .cannotOpen: return nil
+            case .notRegularFile, .readFailed, .writeFailed: throw unavailable(error)
+            }
+        }
+        return try checked(file, maxBytes: maxBytes)
     }
 
     /// The real path of `path`, with an `O_PATH` descriptor of what it names when `/proc` can
@@ -86,12 +112,20 @@ public struct FileImageStore: Sendable {
         do {
             file = try ReadOnlyFile(path: realPath)
         } catch {
-            switch error {
-            case .cannotOpen(let reason): throw .unavailable("cannot open: \(reason)")
-            case .notRegularFile: throw .unavailable("not a regular file")
-            case .readFailed(let reason), .writeFailed(let reason): throw .unavailable("read failed: \(reason)")
-            }
+            throw unavailable(error)
         }
+        return try checked(file, maxBytes: maxBytes)
+    }
+
+    private static func unavailable(_ failure: ReadOnlyFile.Failure) -> ImageLoadFailure {
+        switch failure {
+        case .cannotOpen(let reason): .unavailable("cannot open: \(reason)")
+        case .symbolicLink, .notRegularFile: .unavailable("not a regular file")
+        case .readFailed(let reason), .writeFailed(let reason): .unavailable("read failed: \(reason)")
+        }
+    }
+
+    private static func checked(_ file: ReadOnlyFile, maxBytes: Int) throws(ImageLoadFailure) -> ReadOnlyFile {
         if file.byteCount > maxBytes { throw .tooLarge }
         guard file.byteCount > 0 else { throw .invalid("empty file") }
         return file

@@ -18,6 +18,8 @@ public final class ReadOnlyFile: Sendable {
     /// Why a file could not be opened or read, with the system's message.
     public enum Failure: Error, Sendable, Equatable {
         case cannotOpen(String)
+        /// The last component is a symbolic link and the caller asked not to follow it.
+        case symbolicLink
         case notRegularFile
         case readFailed(String)
         /// Only for a ``SpoolFile`` being filled.
@@ -33,11 +35,16 @@ public final class ReadOnlyFile: Sendable {
     public let head: [UInt8]
     public static let headLength = 32
 
-    /// Opens `path` read-only; anything but a regular file is refused.
-    public init(path: String) throws(Failure) {
+    /// Opens `path` read-only; anything but a regular file is refused. With
+    /// `followingSymlinks: false` a symbolic link as the last component is refused too
+    /// (`.symbolicLink`, `O_NOFOLLOW`).
+    public init(path: String, followingSymlinks: Bool = true) throws(Failure) {
         // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard fd >= 0 else { throw .cannotOpen(Self.errnoText()) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (followingSymlinks ? 0 : O_NOFOLLOW))
+        guard fd >= 0 else {
+            if !followingSymlinks, errno == ELOOP { throw .symbolicLink }
+            throw .cannotOpen(Self.errnoText())
+        }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 0 else {
             close(fd)

@@ -28,6 +28,9 @@ extension CurlTransfer {
         // in flight, peak RSS 479–483 MB instead of 517–525 MB, throughput within the runs'
         // spread (docs/benchmarks.md).
         try check(okf_easy_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, 16_384))
+        if let bytes = request.receiveBufferBytes {
+            try check(okf_easy_setopt_long(handle, CURLOPT_BUFFERSIZE, max(bytes, 1024)))
+        }
         if request.followRedirects {
             try check(okf_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1))
             try check(okf_easy_setopt_long(handle, CURLOPT_MAXREDIRS, 10))

@@ -38,6 +38,10 @@ public struct WebRequest: Sendable {
     /// is asked when a connection is opened: a kept-alive connection to the same host and port
     /// is reused without asking again, so the answer should depend on the host alone.
     public var addressCheck: (@Sendable ([UInt8]) -> String?)?
+    /// libcurl's receive buffer for this transfer (`CURLOPT_BUFFERSIZE`, 1,024 bytes at least);
+    /// nil: its 16 KB default. A handle keeps its buffer while it waits in the pool, so a
+    /// client of many small answers saves that memory per connection.
+    public var receiveBufferBytes: Int?
 
     public init(
         method: String = "GET",

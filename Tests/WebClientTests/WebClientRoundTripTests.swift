@@ -128,4 +128,23 @@ struct WebClientRoundTripTests {
             }
         }
     }
+
+    /// A small receive buffer (the vendor client's) only means more pieces: a large body, sized
+    /// or chunked, arrives whole, and a limit still holds.
+    @Test(arguments: [1024, 4096])
+    func aSmallReceiveBufferStillGetsTheWholeBody(bytes: Int) async throws {
+        try await TestServer.with { base, _ in
+            try await withClient { client in
+                for query in ["bytes=200000", "bytes=200000&chunked=1"] {
+                    var request = WebRequest(url: "\(base)/big?\(query)")
+                    request.receiveBufferBytes = bytes
+                    let response = try await client.execute(request)
+                    #expect(response.body == [UInt8](repeating: UInt8(ascii: "x"), count: 200_000), "\(query)")
+                }
+                var limited = WebRequest(url: "\(base)/big?bytes=5000&chunked=1", maxResponseBytes: 4000)
+                limited.receiveBufferBytes = bytes
+                #expect(await executeError(client, limited) == .responseTooLarge)
+            }
+        }
+    }
 }
