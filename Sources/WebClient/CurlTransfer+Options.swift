@@ -64,22 +64,25 @@ extension CurlTransfer {
             try check(okf_easy_setopt_ptr(handle, CURLOPT_OPENSOCKETDATA, userdata))
         }
 
-        try configureMethodAndBody(request)
-        try configureHeaders(request)
+        let bodyContentType = try configureMethodAndBody(request)
+        try configureHeaders(request, bodyContentType: bodyContentType)
     }
 
-    private func configureMethodAndBody(_ request: WebRequest) throws(WebClientError) {
+    /// Returns the body's own `Content-Type` (a multipart body's, with its boundary), which
+    /// replaces any the request names.
+    private func configureMethodAndBody(_ request: WebRequest) throws(WebClientError) -> String? {
         let handle = easy.handle
         let method = request.method.uppercased()
+        var contentType: String?
         switch request.body {
         case .empty:
             switch method {
             case "GET":
                 try check(okf_easy_setopt_long(handle, CURLOPT_HTTPGET, 1))
-                return
+                return nil
             case "HEAD":
                 try check(okf_easy_setopt_long(handle, CURLOPT_NOBODY, 1))
-                return
+                return nil
             case "POST", "PUT", "PATCH":
                 // Send an explicit empty body (Content-Length: 0) as servers expect.
                 try setBytes([], on: handle)
@@ -89,11 +92,12 @@ extension CurlTransfer {
         case .bytes(let bytes):
             try setBytes(bytes, on: handle)
         case .multipart(let parts):
-            try setMultipart(parts, on: handle)
+            contentType = try setMultipart(parts, on: handle)
         }
         if method != "POST" || request.method != method {
             try check(okf_easy_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, request.method))
         }
+        return contentType
     }
 
     private func setBytes(_ bytes: [UInt8], on handle: UnsafeMutableRawPointer) throws(WebClientError) {
@@ -108,14 +112,17 @@ extension CurlTransfer {
         try check(code)
     }
 
-    private func configureHeaders(_ request: WebRequest) throws(WebClientError) {
+    private func configureHeaders(_ request: WebRequest, bodyContentType: String?) throws(WebClientError) {
         var hasExpect = false
         var lines: [String] = []
+        if let bodyContentType { lines.append("Content-Type: \(bodyContentType)") }
         for header in request.headers {
             guard Self.isValidHeaderText(header.name), !header.name.isEmpty, Self.isValidHeaderText(header.value) else {
                 throw .transport(code: Int32(CURLE_BAD_FUNCTION_ARGUMENT.rawValue), message: "invalid header \(header.name.debugDescription)")
             }
-            if header.name.lowercased() == "expect" { hasExpect = true }
+            let name = header.name.lowercased()
+            if name == "expect" { hasExpect = true }
+            if name == "content-type", bodyContentType != nil { continue }
             // "Name;" is libcurl's spelling of a header with an empty value.
             lines.append(header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
         }
@@ -141,7 +148,7 @@ extension CurlTransfer {
     }
 
     /// CR, LF and NUL would let a value smuggle extra header lines.
-    private static func isValidHeaderText(_ text: String) -> Bool {
+    static func isValidHeaderText(_ text: String) -> Bool {
         !text.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
     }
 }

@@ -6,7 +6,7 @@ import Payload
 import Synchronization
 
 /// One request on its easy handle: the options, the objects that must outlive the
-/// transfer (header list, MIME body, the readers of its file parts), the response being
+/// transfer (header list, the reader of a multipart body and its files), the response being
 /// collected and the continuation that the multi loop resumes.
 ///
 /// `@unchecked Sendable`: everything except `cancelRequested` is written by the calling
@@ -27,11 +27,10 @@ final class CurlTransfer: @unchecked Sendable {
     /// The loop's multi handle this transfer runs on, chosen at submit.
     var shard = 0
 
-    // Written while configuring (CurlTransfer+Options, CurlTransfer+MIME), freed by releaseCObjects.
+    // Written while configuring (CurlTransfer+Options, CurlTransfer+Multipart), freed by releaseCObjects.
     var headerList: UnsafeMutablePointer<curl_slist>?
-    var mime: OpaquePointer?
-    /// The userdata of `mime`'s file-backed parts: kept alive until `mime` is freed.
-    var fileReaders: [MultipartFileReader] = []
+    /// The read callback's userdata: kept alive, and its files open, until the transfer ends.
+    var multipartBody: MultipartBodyReader?
     private var response: ResponseCollector
     let addressCheck: (@Sendable ([UInt8]) -> String?)?
     /// Why the last address was refused, for the error when no connection was made.
@@ -76,18 +75,14 @@ final class CurlTransfer: @unchecked Sendable {
         continuation.resume(returning: result)
     }
 
-    /// Frees the header list and MIME body; the easy handle must no longer be in the multi.
+    /// Frees the header list and lets a multipart body's files close; the easy handle must no
+    /// longer be in the multi.
     func releaseCObjects() {
         if let headerList {
             curl_slist_free_all(headerList)
             self.headerList = nil
         }
-        if let mime {
-            curl_mime_free(mime)
-            self.mime = nil
-        }
-        // After the MIME body that points at them; this also lets their files close.
-        fileReaders.removeAll()
+        multipartBody = nil
     }
 
     /// Turns the transfer's `CURLcode` into the caller's result.
@@ -102,7 +97,7 @@ final class CurlTransfer: @unchecked Sendable {
             return .failure(.responseTooLarge)
         }
         if code == CURLE_COULDNT_CONNECT, let addressRefusal { return .failure(.addressRefused(addressRefusal)) }
-        if let failure = fileReaders.lazy.compactMap(\.failure).first {
+        if let failure = multipartBody?.failure {
             return .failure(.transport(code: Int32(truncatingIfNeeded: code.rawValue), message: failure))
         }
         let message = easy.lastErrorMessage ?? String(cString: curl_easy_strerror(code))

@@ -5,7 +5,7 @@ import Payload
 public struct MultipartFormPart: Sendable {
     /// Where a part's content comes from.
     public enum Body: Sendable {
-        /// Copied into libcurl's MIME structure when the request is set up.
+        /// Sent as they are, after the part's headers.
         case bytes([UInt8])
         /// Read from the file while the request is sent, from its start on every attempt;
         /// the transfer keeps the file open until it ends.

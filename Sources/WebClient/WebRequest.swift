@@ -2,7 +2,8 @@
 public enum WebRequestBody: Sendable {
     case empty
     case bytes([UInt8])
-    /// Encoded by libcurl (`curl_mime_*`), which also sets the boundary and Content-Type.
+    /// Sent as `multipart/form-data` with a random boundary, which sets the request's
+    /// Content-Type (one the request names is left out); file parts are read while they are sent.
     case multipart([MultipartFormPart])
 }
 

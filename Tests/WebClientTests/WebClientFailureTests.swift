@@ -15,6 +15,29 @@ struct WebClientFailureTests {
         }
     }
 
+    /// A line break in a header or in a part's content type would add lines of the caller's
+    /// choosing; such a request is refused before it is sent.
+    @Test func headerTextThatCouldAddLinesIsRefused() async throws {
+        try await TestServer.with { base, _ in
+            try await withClient { client in
+                let header = HTTPHeader(name: "X-Note", value: "a\r\nX-Injected: 1")
+                let part = MultipartFormPart(name: "imageBest", filename: "best.png", contentType: "image/png\r\nX-Injected: 1", data: [1])
+                for request in [
+                    WebRequest(url: "\(base)/echo", headers: [header]),
+                    WebRequest(method: "POST", url: "\(base)/echo", body: .multipart([part])),
+                ] {
+                    guard case .transport(_, let message) = await executeError(client, request) else {
+                        Issue.record("expected a transport error")
+                        continue
+                    }
+                    #expect(message.contains("X-Note") || message.contains("imageBest"), "\(message)")
+                }
+                let after = try await client.execute(WebRequest(url: "\(base)/hello"))
+                #expect(after.status == 200)
+            }
+        }
+    }
+
     @Test func refusedConnectionFailsWithConnectFailed() async throws {
         try await withClient { client in
             // Nothing listens on port 1 of the loopback interface.
