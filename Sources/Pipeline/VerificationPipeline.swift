@@ -21,11 +21,13 @@ public struct VerificationPipeline: Sendable {
     public var breaker: CircuitBreaker
     /// Whether the vendor accepts our account, and whether calls are held back (which stops
     /// request deadlines).
-    public var access: VendorAccess
+    public let access: VendorAccess
     /// Every vendor call waits here for its turn; nil when there is no limit.
     public var rateLimiter: RateLimiter<ContinuousClock>?
     /// The fleet's shared budget of OkayFace Plus calls; nil without `OKAYFACE_FLEET_MAX_RPS`.
     public var budget: (any VendorBudget)?
+    /// Watches every request's deadline; its ``RequestDeadlines/watch()`` must run.
+    public let deadlines: RequestDeadlines
     public var configuration: PipelineConfiguration
     public var logger: Logger
     let metrics = PipelineMetrics()
@@ -38,6 +40,7 @@ public struct VerificationPipeline: Sendable {
     ) {
         self.budget = budget
         self.access = access
+        self.deadlines = RequestDeadlines(access: access)
         self.vendor = vendor
         self.images = images
         self.store = store
@@ -105,7 +108,7 @@ public struct VerificationPipeline: Sendable {
             let work = RunWork(
                 pipeline: self, request: request, receivedAt: message.receivedAt, log: log, earlierVendorRuns: earlierVendorRuns,
                 logger: logger)
-            switch await Self.withDeadline(configuration.requestDeadline, access: access, work.decide) {
+            switch await Self.withDeadline(configuration.requestDeadline, deadlines: deadlines, work.decide) {
             case .finished(let v):
                 verdict = v
             case .timedOut:
@@ -193,31 +196,24 @@ public struct VerificationPipeline: Sendable {
         case timedOut
     }
 
-    /// Runs `body` and cancels it when `deadline` passes first. Time while vendor calls are
-    /// held back does not count: the deadline moves out by it, so one timer per request does,
-    /// with a new sleep only when a hold happened meanwhile.
+    /// Runs `body` and cancels it when `deadline` passes first (``RequestDeadlines``: time
+    /// while vendor calls are held back does not count).
+    ///
+    /// `body` runs as its own task so that the watch can cancel it; cancelling the caller
+    /// cancels it too, and the caller always waits for it to end.
     private static func withDeadline<T: Sendable>(
-        _ deadline: Duration, access: VendorAccess, _ body: @escaping @Sendable () async -> T
+        _ deadline: Duration, deadlines: RequestDeadlines, _ body: @escaping @Sendable () async -> T
     ) async -> DeadlineResult<T> {
-        await withTaskGroup(of: DeadlineResult<T>.self) { group in
-            group.addTask { .finished(await body()) }
-            group.addTask {
-                let start = ContinuousClock.now
-                let heldAtStart = access.heldTime(at: start)
-                while !Task.isCancelled {
-                    let now = ContinuousClock.now
-                    let due = start + deadline + (access.heldTime(at: now) - heldAtStart)
-                    if now >= due, !access.isHeld { return .timedOut }
-                    // While held, look again a little later; otherwise sleep until it is due.
-                    let wait = access.isHeld ? .milliseconds(500) : max(due - now, .milliseconds(1))
-                    do { try await Task.sleep(for: wait) } catch { break }
-                }
-                return .timedOut
-            }
-            let first = await group.next() ?? .timedOut
-            group.cancelAll()
-            return first
+        let work = Task { await body() }
+        let ticket = deadlines.register(deadline: deadline) { work.cancel() }
+        let value = await withTaskCancellationHandler {
+            await work.value
+        } onCancel: {
+            work.cancel()
         }
+        deadlines.remove(ticket)
+        // Once expired, the body was cancelled and its answer cannot be trusted.
+        return ticket.isExpired ? .timedOut : .finished(value)
     }
 
     /// Retries an infrastructure step (PostgreSQL, Kafka) with backoff until it succeeds;

@@ -35,38 +35,46 @@ final class MultipartBodyReader {
     /// The body's length, announced as `Content-Length`.
     let byteCount: Int
     private let segments: [Segment]
-    /// Where each segment starts in the body.
-    private let starts: [Int]
+    /// Where each segment ends in the body.
+    private let ends: [Int]
     private var offset = 0
+    /// The segment that holds `offset`, found again only when `offset` leaves it.
+    private var current = 0
     /// Why the last read was refused, for the transfer's error.
     private(set) var failure: String?
 
     init(parts: [MultipartFormPart], boundary: String = MultipartBodyReader.randomBoundary()) {
         contentType = "multipart/form-data; boundary=\(boundary)"
+        let delimiter = Array(boundary.utf8)
         var segments: [Segment] = []
         var pending: [UInt8] = []
+        pending.reserveCapacity(256)
         for part in parts {
-            pending += Self.header(of: part, boundary: boundary)
+            Self.appendHeader(of: part, delimiter: delimiter, to: &pending)
             switch part.body {
             case .bytes(let bytes):
                 pending += bytes
             case .file(let file):
                 if !pending.isEmpty { segments.append(.bytes(pending)) }
                 pending = []
+                pending.reserveCapacity(256)
                 segments.append(.file(file, partName: part.name))
             }
             pending += [13, 10]
         }
-        pending += Array("--\(boundary)--\r\n".utf8)
+        pending += [0x2D, 0x2D]
+        pending += delimiter
+        pending += [0x2D, 0x2D, 13, 10]
         segments.append(.bytes(pending))
-        var starts: [Int] = []
+        var ends: [Int] = []
+        ends.reserveCapacity(segments.count)
         var total = 0
         for segment in segments {
-            starts.append(total)
             total += segment.byteCount
+            ends.append(total)
         }
         self.segments = segments
-        self.starts = starts
+        self.ends = ends
         byteCount = total
     }
 
@@ -75,8 +83,9 @@ final class MultipartBodyReader {
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         var filled = 0
         while filled < buffer.count, offset < byteCount {
-            let index = segmentIndex(containing: offset)
-            let within = offset - starts[index]
+            while offset >= ends[current] { current += 1 }
+            let index = current
+            let within = offset - (index == 0 ? 0 : ends[index - 1])
             let space = UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])
             let count: Int
             switch segments[index] {
@@ -117,26 +126,34 @@ final class MultipartBodyReader {
         let (target, overflow) = base.addingReportingOverflow(position)
         guard !overflow, target >= 0, target <= curl_off_t(byteCount) else { return CURL_SEEKFUNC_FAIL }
         offset = Int(target)
+        current = 0
         return CURL_SEEKFUNC_OK
-    }
-
-    /// The segment that holds the byte at `position` (< `byteCount`); a short scan, as a body
-    /// has two segments per file part at most.
-    private func segmentIndex(containing position: Int) -> Int {
-        var index = 0
-        while starts[index] + segments[index].byteCount <= position { index += 1 }
-        return index
     }
 
     /// The delimiter and headers that open `part`, as libcurl wrote them: the name and file
     /// name quoted, with `"`, CR and LF percent-encoded as HTML forms do.
     static func header(of part: MultipartFormPart, boundary: String) -> [UInt8] {
-        var text = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(escaped(part.name))\""
-        if let filename = part.filename { text += "; filename=\"\(escaped(filename))\"" }
-        text += "\r\n"
-        if let contentType = part.contentType { text += "Content-Type: \(contentType)\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        var bytes: [UInt8] = []
+        appendHeader(of: part, delimiter: Array(boundary.utf8), to: &bytes)
+        return bytes
+    }
+
+    private static func appendHeader(of part: MultipartFormPart, delimiter: [UInt8], to bytes: inout [UInt8]) {
+        bytes += [0x2D, 0x2D]
+        bytes += delimiter
+        bytes += "\r\nContent-Disposition: form-data; name=\"".utf8
+        bytes += escaped(part.name).utf8
+        if let filename = part.filename {
+            bytes += "\"; filename=\"".utf8
+            bytes += escaped(filename).utf8
+        }
+        bytes += "\"\r\n".utf8
+        if let contentType = part.contentType {
+            bytes += "Content-Type: ".utf8
+            bytes += contentType.utf8
+            bytes += [13, 10]
+        }
+        bytes += [13, 10]
     }
 
     private static func escaped(_ text: String) -> String {

@@ -194,6 +194,7 @@ public struct WorkerApplication: Sendable {
                     .init(service: kafkaHealth),
                     .init(service: vendorProbe),
                     .init(service: relay),
+                    .init(service: pipeline.deadlines),
                     .init(service: verificationConsumer),
                 ],
                 gracefulShutdownSignals: signals,
