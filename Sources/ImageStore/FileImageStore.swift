@@ -58,7 +58,8 @@ public struct FileImageStore: Sendable {
     /// no `/`) and not a symbolic link (`O_NOFOLLOW`), whose real path is the folder's real path
     /// and its name. nil when that is not the case, for ``locate(_:)`` to resolve it.
     static func openDirectlyUnder(_ realRoot: String, _ name: Substring, maxBytes: Int) throws(ImageLoadFailure) -> ReadOnlyFile? {
-        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { return nil }
+        // Bytes, not Foundation's `contains` on a Substring (0.75% of the worker's CPU).
+        guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")), name != ".", name != ".." else { return nil }
         let file: ReadOnlyFile
         do {
             file = try ReadOnlyFile(path: realRoot + name, followingSymlinks: false)

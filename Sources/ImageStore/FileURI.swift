@@ -33,8 +33,24 @@ struct FileURI: Equatable {
             }
         }
         guard let text = String(validating: decoded, as: UTF8.self) else { return nil }
-        let segments = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
-        guard !segments.contains(where: { $0.elementsEqual(".".utf8) || $0.elementsEqual("..".utf8) }) else { return nil }
+        guard !Self.hasDotSegment(decoded) else { return nil }
         path = text
+    }
+
+    /// Whether a segment after the first `/` is `.` or `..`; a scan of the bytes instead of
+    /// splitting into an array of slices (the split was half of this type's cost).
+    static func hasDotSegment(_ path: [UInt8]) -> Bool {
+        var segmentStart: Int?
+        for index in 0...path.count {
+            if index == path.count || path[index] == UInt8(ascii: "/") {
+                if let start = segmentStart {
+                    let length = index - start
+                    if length == 1 && path[start] == UInt8(ascii: ".") { return true }
+                    if length == 2 && path[start] == UInt8(ascii: ".") && path[start + 1] == UInt8(ascii: ".") { return true }
+                }
+                segmentStart = index + 1
+            }
+        }
+        return false
     }
 }

@@ -10,6 +10,8 @@ struct FileURITests {
         ("file://localhost/data/a.jpg", "/data/a.jpg"),
         ("file:///data/my%20photo.jpg", "/data/my photo.jpg"),
         ("file:///data/a..b/c.jpg", "/data/a..b/c.jpg"),
+        ("file:///data/.hidden/...jpg", "/data/.hidden/...jpg"),
+        ("file:///data/images/", "/data/images/"),
         ("file:///data/%C3%A9t%c3%a9.jpg", "/data/été.jpg"),
     ])
     func plainAbsoluteURIsBecomeTheirPath(uri: String, path: String) {
@@ -22,6 +24,9 @@ struct FileURITests {
         "file://data/a.jpg",
         "file:///data/../etc/passwd",
         "file:///data/./a.jpg",
+        "file:///data/..",  // a dot segment at the end
+        "file:///data/.",
+        "file:///../data/a.jpg",  // and at the start
         "file:///data/%2e%2e/etc/passwd",  // ".." once decoded
         "file:///data%2fetc/passwd",  // an encoded "/" would move the segment boundaries
         "file:///data%2Fetc/passwd",
