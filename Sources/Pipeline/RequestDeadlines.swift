@@ -40,8 +40,8 @@ public final class RequestDeadlines: Sendable {
         var earliest: ContinuousClock.Instant?
     }
 
-    public let access: VendorAccess
-    public let tick: Duration
+    private let access: VendorAccess
+    private let tick: Duration
     private let state = Mutex(State())
 
     public init(access: VendorAccess, tick: Duration = .milliseconds(100)) {

@@ -63,10 +63,7 @@ struct MultipartBodyReaderTests {
 
     @Test func aFileThatShrankAbortsTheReadNamingThePart() async throws {
         try await withScratchFolder { folder in
-            let path = folder + "/idcard.jpg"
-            try writeFile(path, patternedBytes(count: 1_000))
-            let file = try ReadOnlyFile(path: path)
-            try writeFile(path, patternedBytes(count: 10))
+            let file = try openedThenShrunk(folder + "/idcard.jpg", size: 1_000)
             let reader = MultipartBodyReader(parts: [MultipartFormPart(name: "imageIdCard", filename: "idcard.jpg", body: .file(file))])
             #expect(readAll(reader, chunk: 512) == nil)
             #expect(reader.failure?.contains("imageIdCard") == true)

@@ -1,5 +1,7 @@
 import WebClient
 import Logging
+import Payload
+import TestSupport
 
 /// Runs `body` with a fresh client and always shuts it down.
 func withClient<T>(
@@ -21,4 +23,12 @@ func executeError(_ client: WebClient, _ request: WebRequest) async -> WebClient
     } catch {
         return error
     }
+}
+
+/// A file opened at `size` bytes and then cut to 10, as a file rewritten while it is sent.
+func openedThenShrunk(_ path: String, size: Int) throws -> ReadOnlyFile {
+    try writeFile(path, patternedBytes(count: size))
+    let file = try ReadOnlyFile(path: path)
+    try writeFile(path, patternedBytes(count: 10))
+    return file
 }

@@ -104,10 +104,7 @@ struct WebClientFileBodyTests {
 
     @Test func fileThatShrankAfterOpeningFailsTheTransferWithAReason() async throws {
         try await withScratchFolder { folder in
-            let path = folder + "/shrinking.jpg"
-            try writeFile(path, patternedBytes(count: 100_000))
-            let file = try ReadOnlyFile(path: path)
-            try writeFile(path, patternedBytes(count: 10))
+            let file = try openedThenShrunk(folder + "/shrinking.jpg", size: 100_000)
             try await TestServer.with { base, _ in
                 try await withClient { client in
                     let parts = [MultipartFormPart(name: "imageBest", filename: "best.jpg", body: .file(file))]
