@@ -137,6 +137,7 @@ let package = Package(
             dependencies: [
                 "WebClient", "Digest", "Blocking", "Simulator", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/TestSupport"
         ),

@@ -63,7 +63,7 @@ enum VendorTestServer {
             case "bad": return json(400, #"{"status":"error","message":"INVALID_JOURNEY_ID"}"#)
             case "boom": return json(500, #"{"status":"Internal Server Error"}"#)
             case "slow":
-                try? await Task.sleep(for: .seconds(2))
+                await hangUnlessStopping(for: .seconds(2))
                 return json(200, successBody)
             default: return json(200, successBody)
             }

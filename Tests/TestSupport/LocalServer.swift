@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Runs a Hummingbird server for `router` on 127.0.0.1 with an ephemeral port for the life
 /// of `body`, which gets its base URL (`http://127.0.0.1:PORT`); the server stops when `body` returns.
@@ -22,13 +23,35 @@ public func withLocalServer<Builder: HTTPResponderBuilder, T: Sendable>(
         },
         logger: logger
     )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.run() }
-        defer { group.cancelAll() }
+    // Stopped by a graceful shutdown, not by cancelling its task: a connection accepted just
+    // before a cancellation is never served, and NIO traps on it ("Deinited NIOAsyncWriter
+    // without calling finish()", apple/swift-nio#2637). Routes that hang on purpose do it with
+    // `hangUnlessStopping`, so the shutdown waits for no sleep; past the limit the group
+    // cancels after all.
+    var configuration = ServiceGroupConfiguration(services: [app], logger: logger)
+    configuration.gracefulShutdownSignals = []
+    configuration.maximumGracefulShutdownDuration = .seconds(10)
+    let serviceGroup = ServiceGroup(configuration: configuration)
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await serviceGroup.run() }
+        let result: Result<T, any Error>
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port != 0 else { throw LocalServerError.noPort }
-        return try await body("http://127.0.0.1:\(port)")
+        if let port = await iterator.next(), port != 0 {
+            do { result = .success(try await body("http://127.0.0.1:\(port)")) } catch { result = .failure(error) }
+        } else {
+            result = .failure(LocalServerError.noPort)
+        }
+        await serviceGroup.triggerGracefulShutdown()
+        try? await tasks.waitForAll()
+        return try result.get()
     }
+}
+
+/// Sleeps for `duration`, or until the server whose route calls it begins its graceful
+/// shutdown: a route that hangs on purpose (a slow vendor, a client's timeout) must not hold
+/// up the end of its test.
+public func hangUnlessStopping(for duration: Duration) async {
+    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
 }
 
 /// Why `withLocalServer` could not start.

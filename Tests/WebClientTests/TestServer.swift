@@ -83,14 +83,14 @@ enum TestServer {
             let milliseconds = request.uri.queryParameters.get("ms", as: Int.self) ?? 100
             observations.enter()
             defer { observations.leave() }
-            try? await Task.sleep(for: .milliseconds(milliseconds))
+            await hangUnlessStopping(for: .milliseconds(milliseconds))
             return "slow"
         }
         for method in ["GET", "POST"] {
             router.on("/hang", method: .init(method)!) { request, _ in
                 observations.hangStarted()
                 let milliseconds = request.uri.queryParameters.get("ms", as: Int.self) ?? 2000
-                try? await Task.sleep(for: .milliseconds(milliseconds))
+                await hangUnlessStopping(for: .milliseconds(milliseconds))
                 return "late"
             }
         }
