@@ -50,9 +50,11 @@ let package = Package(
         // SHA-256 (swift-crypto's) for migration checksums, image checks, policy hashes, token
         // hashes and simulator scores, behind one small API.
         .target(name: "Digest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "OkayFace", dependencies: ["WebClient", "Payload", .product(name: "Logging", package: "swift-log")]),
+        // A JSON parser straight into one value type, for the vendor's answers and the requests.
+        .target(name: "JSONReading"),
+        .target(name: "OkayFace", dependencies: ["WebClient", "Payload", "JSONReading", .product(name: "Logging", package: "swift-log")]),
         // The domain: events, decisions, reasons. Knows no vendor, no C, no metrics.
-        .target(name: "Verification", dependencies: ["Payload", "Digest"]),
+        .target(name: "Verification", dependencies: ["Payload", "Digest", "JSONReading"]),
         // Orchestration: one request through images, vendor calls (retries, circuit breaker,
         // rate limit) and the decision; its ports are implemented by the adapters below.
         .target(
@@ -148,7 +150,9 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Digest", "TestSupport"]),
         .testTarget(
             name: "OkayFaceTests",
-            dependencies: ["OkayFace", "Payload", "Simulator", "WebClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: [
+                "OkayFace", "JSONReading", "Payload", "Simulator", "WebClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "Pipeline", "OkayFace", "Payload", "Digest", "TestSupport"]),
         .testTarget(name: "PayloadTests", dependencies: ["Payload", "TestSupport"]),
         .testTarget(

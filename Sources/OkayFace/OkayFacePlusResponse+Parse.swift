@@ -1,4 +1,5 @@
 import Foundation
+import JSONReading
 
 extension OkayFacePlusResponse {
     /// Never throws: a non-JSON or odd body still yields a value (scores `.missing`,

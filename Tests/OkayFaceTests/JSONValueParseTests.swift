@@ -1,4 +1,5 @@
 import Foundation
+import JSONReading
 import Simulator
 import TestSupport
 import Testing
@@ -54,6 +55,15 @@ struct JSONValueParseTests {
         return false
     }
 
+    /// Strict (the requests' reading): the reference's value exactly, or refused where the
+    /// reference takes a trailing comma or a byte order mark.
+    private func agreesStrictly(_ body: [UInt8]) -> Bool {
+        let parsed = JSONValue.parse(body, strict: true)
+        let expected = reference(body)
+        if parsed == expected { return true }
+        return parsed == nil && Self.hasTrailingCommaOrMark(body)
+    }
+
     private static func hasTrailingCommaOrMark(_ body: [UInt8]) -> Bool {
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { return true }
         let significant = body.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
@@ -76,6 +86,7 @@ struct JSONValueParseTests {
     func casesMatchTheReference() {
         for text in Self.cases {
             #expect(agrees(Array(text.utf8)), "\(text)")
+            #expect(agreesStrictly(Array(text.utf8)), "strict: \(text)")
         }
         let parse = { (text: String) in JSONValue.parse(Array(text.utf8)) }
         #expect(parse(#"{"big":1e400,"ok":1}"#) == .object(["big": .unsupported, "ok": .number(1)]))
@@ -110,6 +121,7 @@ struct JSONValueParseTests {
             let body = mutated(samples[n % samples.count], alphabet: alphabet, random: &random)
             if reference(body) != nil { readable += 1 }
             #expect(agrees(body), "\(String(decoding: body, as: UTF8.self))")
+            #expect(agreesStrictly(body), "strict: \(String(decoding: body, as: UTF8.self))")
         }
         // Both kinds are exercised: bodies that still parse and bodies that no longer do.
         #expect(readable > 500 && readable < 4500)

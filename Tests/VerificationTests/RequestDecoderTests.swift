@@ -112,4 +112,39 @@ struct RequestDecoderTests {
         ])
         #expect(try RequestDecoder.decode(Array(json)).requestId == id)
     }
+
+    /// The decoder reads with the project's parser and hands what it refuses to
+    /// `JSONSerialization`, so each document below gets the verdict it got when
+    /// `JSONSerialization` read every request.
+    @Test func documentsOnlyFoundationReadsAreStillDecided() throws {
+        let body = #""requestId":"r1","images":{"idCard":"a","best":"b","mobileSdkData":"c"}"#
+        let withMark = [0xEF, 0xBB, 0xBF] + Array("{\(body)}".utf8)
+        #expect(try RequestDecoder.decode(withMark).requestId == "r1")
+        let utf16 = Array("{\(body)}".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        #expect(try RequestDecoder.decode(utf16).requestId == "r1")
+        #expect(try decode("{\(body),}").requestId == "r1")
+        #expect(try decode(#"{"schemaVersion":1.0,"# + body + "}").requestId == "r1")
+        // A number beyond Double's precision, in a field the decoder does not read.
+        #expect(try decode("{\(body),\"count\":123456789012345678901234567890}").requestId == "r1")
+        // A repeated key: the last one counts, as it did.
+        #expect(try decode(#"{"requestId":"first","# + body + "}").requestId == "r1")
+    }
+
+    /// What `JSONSerialization` refused is still `malformed_json`, even in a field the
+    /// decoder never reads (the parser alone would keep the rest of such a document).
+    @Test func valuesFoundationCannotHoldAreMalformed() {
+        let body = #""requestId":"r1","images":{"idCard":"a","best":"b","mobileSdkData":"c"}"#
+        let documents: [[UInt8]] = [
+            Array("{\(body),\"x\":\"".utf8) + [0xFF] + Array("\"}".utf8),
+            Array("{\(body),\"".utf8) + [0xFF] + Array("\":1}".utf8),
+            Array("{\(body),\"x\":1e400}".utf8),
+            Array("{\(body),\"x\":\"\\ud800\"}".utf8),
+            Array("{\(body)} trailing".utf8),
+        ]
+        for document in documents {
+            var code: InvalidRequest.Code?
+            do { _ = try RequestDecoder.decode(document) } catch { code = error.code }
+            #expect(code == .malformedJSON, "\(String(decoding: document, as: UTF8.self))")
+        }
+    }
 }

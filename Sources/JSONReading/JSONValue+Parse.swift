@@ -1,16 +1,22 @@
-/// A JSON parser straight into ``JSONValue``, for the vendor's answers.
+/// A JSON parser straight into ``JSONValue``.
 ///
 /// Why not `JSONDecoder`: decoding `JSONValue` through `Decodable` tries a keyed, an unkeyed
 /// and then a single-value container for every value, throwing on each miss, which was the
-/// largest part of reading an answer (docs/benchmarks.md). The rules are `JSONDecoder`'s,
-/// which `JSONValueParseTests` checks against it: RFC 8259 syntax (anything else, or nesting
-/// deeper than 512, is no JSON at all), and a value Foundation cannot hold (a number beyond
-/// `Double`, a string that is not valid Unicode) is `.unsupported` in place, so one odd field
-/// never makes a whole answer unreadable.
+/// largest part of reading a vendor answer (docs/benchmarks.md); `JSONSerialization` builds
+/// Foundation objects that are then cast one by one. The rules are `JSONDecoder`'s, which
+/// `JSONValueParseTests` checks against it: RFC 8259 syntax over UTF-8 (anything else, or
+/// nesting deeper than 512, is no JSON at all).
 extension JSONValue {
-    static func parse(_ bytes: [UInt8]) -> JSONValue? {
+    /// The value `bytes` hold, or nil when they are not JSON.
+    ///
+    /// - Parameter strict: what a value Foundation cannot hold (a number beyond `Double`, a
+    ///   string that is not valid Unicode) does. Not strict, for the vendor's answers: it is
+    ///   `.unsupported` in place (a key of that kind is dropped), so one odd field never makes a
+    ///   whole answer unreadable. Strict, for requests: the document is refused, as
+    ///   `JSONSerialization` refuses it.
+    public static func parse(_ bytes: [UInt8], strict: Bool = false) -> JSONValue? {
         bytes.withUnsafeBufferPointer { buffer in
-            var parser = JSONParser(bytes: buffer)
+            var parser = JSONParser(bytes: buffer, strict: strict)
             guard let value = parser.document() else { return nil }
             return value
         }
@@ -21,11 +27,13 @@ private struct JSONParser {
     static let maxDepth = 512
 
     let bytes: UnsafeBufferPointer<UInt8>
+    let strict: Bool
     var index = 0
     var depth = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, strict: Bool) {
         self.bytes = bytes
+        self.strict = strict
     }
 
     mutating func document() -> JSONValue? {
@@ -51,7 +59,10 @@ private struct JSONParser {
         switch byte {
         case UInt8(ascii: "{"): return object()
         case UInt8(ascii: "["): return array()
-        case UInt8(ascii: "\""): return string().map { $0.map(JSONValue.string) ?? .unsupported }
+        case UInt8(ascii: "\""):
+            guard let text = string() else { return nil }
+            if let text { return .string(text) }
+            return strict ? nil : .unsupported
         case UInt8(ascii: "t"): return literal("true", .bool(true))
         case UInt8(ascii: "f"): return literal("false", .bool(false))
         case UInt8(ascii: "n"): return literal("null", .null)
@@ -81,7 +92,7 @@ private struct JSONParser {
         }
         while true {
             skipSpace()
-            guard current == UInt8(ascii: "\""), let key = string() else { return nil }
+            guard current == UInt8(ascii: "\""), let key = string(), key != nil || !strict else { return nil }
             skipSpace()
             guard current == UInt8(ascii: ":") else { return nil }
             index += 1
@@ -242,7 +253,7 @@ private struct JSONParser {
             skipDigits()
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let number = Double(text), number.isFinite else { return .unsupported }
+        guard let number = Double(text), number.isFinite else { return strict ? nil : .unsupported }
         return .number(number)
     }
 

@@ -1,28 +1,8 @@
 import Foundation
+import JSONReading
 
-/// Any JSON value, read leniently (``parse(_:)``) so that one odd field never makes a whole
-/// vendor answer unreadable.
-enum JSONValue: Equatable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case array([JSONValue])
-    case object([String: JSONValue])
-    case null
-    /// A value Foundation cannot represent (for example a number beyond Double's range).
-    case unsupported
-
-    subscript(key: String) -> JSONValue? {
-        if case .object(let object) = self { return object[key] }
-        return nil
-    }
-
-    /// A non-empty string.
-    var text: String? {
-        if case .string(let string) = self, !string.isEmpty { return string }
-        return nil
-    }
-
+// How the vendor's answers are read: numbers sometimes come as strings.
+extension JSONValue {
     /// A finite number, also from a numeric string such as "0.5" (vendors are inconsistent).
     var finiteNumber: Double? {
         switch self {
