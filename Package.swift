@@ -162,7 +162,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["Simulator", "TestSupport", "Blocking", .product(name: "InMemoryLogging", package: "swift-log")]),
+            dependencies: [
+                "Simulator", "TestSupport", "Blocking", .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ]),
         .testTarget(
             name: "WorkerTests",
             dependencies: [

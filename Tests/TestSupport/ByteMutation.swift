@@ -1,8 +1,8 @@
 import Simulator
 
 /// `sample` with one to four bytes replaced, removed or inserted from `alphabet`, at seeded
-/// random places: the mutated vendor answers of the parsing tests.
-func mutated(_ sample: [UInt8], alphabet: [UInt8], random: inout SplitMix64) -> [UInt8] {
+/// random places: the mutated inputs of the parsing tests (vendor answers, multipart bodies).
+public func mutated(_ sample: [UInt8], alphabet: [UInt8], random: inout SplitMix64) -> [UInt8] {
     var body = sample
     for _ in 0..<(1 + Int(random.next() % 4)) {
         let position = Int(random.next() % UInt64(body.count))
