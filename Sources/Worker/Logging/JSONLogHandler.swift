@@ -31,24 +31,17 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         // Later sources win, as with the other handlers: handler metadata, then the provider's,
-        // then the event's own. Gathered into one array and sorted by key and then by
-        // arrival, so that the last of equal keys is the one written, instead of merging copies of dictionaries: a decision's
-        // line cost two dictionary copies and merges (docs/benchmarks.md).
-        let provided = metadataProvider?.get()
-        var entries: [(key: String, value: Logger.Metadata.Value, order: Int)] = []
-        entries.reserveCapacity(metadata.count + (provided?.count ?? 0) + (event.metadata?.count ?? 0))
-        for source in [metadata, provided, event.metadata] {
-            for (key, value) in source ?? [:] { entries.append((key, value, entries.count)) }
-        }
-        entries.sort { $0.key == $1.key ? $0.order < $1.order : Self.byteOrder($0.key, $1.key) }
+        // then the event's own.
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         var line = JSONLine()
         line.field("ts", .string(Timestamp.format(Date())))
         line.field("level", .string(event.level.rawValue))
         line.field("logger", .string(label))
         line.field("msg", .string(event.message.description))
-        for (index, entry) in entries.enumerated() where !Self.reserved.contains(entry.key) {
-            if index + 1 < entries.count, entries[index + 1].key == entry.key { continue }
-            line.field(entry.key, Self.plain(entry.value))
+        for key in merged.keys.sorted(by: Self.byteOrder) where !Self.reserved.contains(key) {
+            line.field(key, Self.plain(merged[key]!))
         }
         output.write(line.finish())
     }
