@@ -14,6 +14,8 @@ public struct ImageSources: ImageSource {
         self.remote = remote
     }
 
+    public func readsAtOnce(_ uri: String) -> Bool { uri.hasPrefix("file:") }
+
     public func load(_ uri: String, limits: ImageLimits) async throws(ImageLoadFailure) -> ImagePayload {
         if uri.hasPrefix("file:") { return try files.load(uri, limits: limits) }
         let parsed: RemoteURI

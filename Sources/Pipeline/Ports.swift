@@ -140,4 +140,12 @@ public protocol ImageSource: Sendable {
     /// disk), so a request in flight need not hold the image in memory. The limits are
     /// enforced while reading, and up front when the size is known.
     func load(_ uri: String, limits: ImageLimits) async throws(ImageLoadFailure) -> ImagePayload
+
+    /// True when ``load(_:limits:)`` answers `uri` without waiting on anything (a local file):
+    /// the pipeline then reads a request's images one after another instead of in child tasks.
+    func readsAtOnce(_ uri: String) -> Bool
+}
+
+extension ImageSource {
+    public func readsAtOnce(_ uri: String) -> Bool { false }
 }

@@ -264,12 +264,20 @@ struct RunWork: Sendable {
         let limits = ImageLimits(
             maxImageBytes: configuration.maxImageBytes,
             requestBudget: ByteBudget(bytes: configuration.maxRequestBytes - PipelineConfiguration.multipartOverheadBytes))
-        async let idCard = load(.idCard, limits)
-        async let best = load(.best, limits)
-        async let sdk = load(.mobileSdkData, limits)
-        let results: [(ImageRole, Result<ImagePayload, ImageLoadFailure>)] = [
-            (.idCard, await idCard), (.best, await best), (.mobileSdkData, await sdk),
-        ]
+        let roles: [ImageRole] = [.idCard, .best, .mobileSdkData]
+        let results: [(ImageRole, Result<ImagePayload, ImageLoadFailure>)]
+        if roles.allSatisfy({ pipeline.images.readsAtOnce(request.uri($0)) }) {
+            // Local files: three child tasks cost more than the three opens (docs/benchmarks.md).
+            var loaded: [(ImageRole, Result<ImagePayload, ImageLoadFailure>)] = []
+            loaded.reserveCapacity(roles.count)
+            for role in roles { loaded.append((role, await load(role, limits))) }
+            results = loaded
+        } else {
+            async let idCard = load(.idCard, limits)
+            async let best = load(.best, limits)
+            async let sdk = load(.mobileSdkData, limits)
+            results = [(.idCard, await idCard), (.best, await best), (.mobileSdkData, await sdk)]
+        }
 
         var reasons: [Reason] = []
         var tooLarge = false

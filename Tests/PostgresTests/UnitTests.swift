@@ -72,6 +72,40 @@ import Testing
         #expect(TimestampText.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00.000Z")
     }
 
+    /// The format is written byte by byte; whatever the element holds (quotes, backslashes,
+    /// commas, braces, the word NULL, characters beyond ASCII), the server's parser reads the
+    /// same elements back.
+    @Test func arrayLiteralsReadBackAsWritten() {
+        let pieces = ["a", "\"", "\\", ",", "{", "}", "NULL", " ", "é", "日本", "🙂", "\u{301}", "x y", ""]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let elements = (0..<Int.random(in: 0...5, using: &generator)).map { _ in
+                (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            }
+            let text = ArrayLiteral.format(elements)
+            #expect(ArrayLiteral.parse(text) == elements, "\(elements) -> \(text)")
+        }
+    }
+
+    @Test func timestampsPadYearsAndMarkBC() {
+        // 0999-01-01 and 0001-01-01 (PostgreSQL has no year 0: the one before year 1 is 1 BC).
+        #expect(TimestampText.format(Date(timeIntervalSince1970: -30_641_760_000)) == "0999-01-01T00:00:00.000Z")
+        #expect(TimestampText.format(Date(timeIntervalSince1970: -62_135_596_800)) == "0001-01-01T00:00:00.000Z")
+        #expect(TimestampText.format(Date(timeIntervalSince1970: -62_135_596_800.001)) == "0001-12-31T23:59:59.999Z BC")
+    }
+
+    /// Formatted timestamps parse back to the same millisecond over years 1–9999.
+    @Test func timestampsReadBackAsWritten() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let milliseconds = Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &generator)
+            let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            let text = TimestampText.format(date)
+            let back = try #require(TimestampText.parse(text), "\(text)")
+            #expect(Int64((back.timeIntervalSince1970 * 1000).rounded()) == milliseconds, "\(text)")
+        }
+    }
+
     @Test func timestampsParseOffsetsAndDates() throws {
         let base = 1_700_000_000.0
         #expect(TimestampText.parse("2023-11-14 22:13:20+00")?.timeIntervalSince1970 == base)

@@ -45,7 +45,9 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
         for (index, value) in values.enumerated() {
             if index > 0 { sql += ", " }
             binds.append(value.postgresValue)
-            sql += "$\(binds.count)"
+            // Two appends, not an interpolation: a batch statement has thousands of these.
+            sql += "$"
+            sql += String(binds.count)
             if !types.isEmpty { sql += "::" + types[index] }
         }
         sql += ")"

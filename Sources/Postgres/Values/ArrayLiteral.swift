@@ -3,18 +3,22 @@ enum ArrayLiteral {
     /// Quotes every element so that no element can be read back as NULL, split on a comma,
     /// or lose a backslash.
     static func format(_ elements: [String]) -> String {
-        var out = "{"
+        // Bytes rather than scalars: `"` and `\\` are ASCII, so escaping them byte by byte
+        // leaves UTF-8 intact, and a batch statement formats one array per decision.
+        var out: [UInt8] = []
+        out.reserveCapacity(elements.reduce(2) { $0 + $1.utf8.count + 3 })
+        out.append(UInt8(ascii: "{"))
         for (index, element) in elements.enumerated() {
-            if index > 0 { out.append(",") }
-            out.append("\"")
-            for character in element.unicodeScalars {
-                if character == "\"" || character == "\\" { out.append("\\") }
-                out.unicodeScalars.append(character)
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                out.append(byte)
             }
-            out.append("\"")
+            out.append(UInt8(ascii: "\""))
         }
-        out.append("}")
-        return out
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses the server's output for a one-dimensional array of text-like elements.
