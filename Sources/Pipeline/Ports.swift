@@ -8,18 +8,20 @@ import Payload
 /// Durable storage of decisions.
 public protocol ResultStore: Sendable {
     /// The idempotency check, and a claim on the request when it has no decision yet: each
-    /// start of work on a request is counted, so a later run knows about the earlier ones.
+    /// start of work on a request is counted, so a later run knows about the earlier ones. The
+    /// run also counts as one that may call OkayFace Plus until it ends: its decision records
+    /// whether it did, and `releaseClaim` takes the count back when it did not. A run that dies
+    /// keeps it, so repeated vendor calls are never under-counted.
     func claim(requestId: String, worker: String) async throws -> ClaimOutcome
     /// A claim on a decided request for a re-drive of its revision `fromRevision`: only while
     /// that revision is in force and retryable (else `.alreadyDecided`: a later revision, a
     /// review, or another re-drive came first).
     func claimRedrive(requestId: String, fromRevision: Int, worker: String) async throws -> ClaimOutcome
-    /// Notes that this run is about to call OkayFace Plus for the request.
-    func recordVendorRun(requestId: String) async throws
     /// Takes back this run's count of a claim: the run ends without a decision on purpose
     /// (shutdown, a revoked partition), so it must not count towards the runs that make a
-    /// request poison. Only a run that dies keeps its count.
-    func releaseClaim(requestId: String) async throws
+    /// request poison; and its count as a vendor run unless it `reachedVendor`. Only a run
+    /// that dies keeps its counts.
+    func releaseClaim(requestId: String, reachedVendor: Bool) async throws
     /// Writes the record in one transaction. When another worker decided the same request
     /// first, nothing is written and `.alreadyDecided` is returned. A re-drive's record
     /// (`redriveOf`) is the next revision of the decision's row, written only while the
@@ -81,8 +83,8 @@ public enum ClaimOutcome: Sendable, Equatable {
     /// The request has a decision already: nothing to do.
     case alreadyDecided
     /// No decision yet. `runs` counts the starts on this request, this one included;
-    /// `earlierVendorRuns` how many earlier runs reached the vendor (they died before their
-    /// decision was written).
+    /// `earlierVendorRuns` how many earlier runs may have reached the vendor (they died after
+    /// their claim and before their decision was written).
     case claimed(runs: Int, earlierVendorRuns: Int)
 }
 

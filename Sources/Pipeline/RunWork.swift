@@ -146,7 +146,7 @@ struct RunWork: Sendable {
             guard let (permit, grant) = await callPermit(endpoint) else { return .cancelled }
             attempt += 1
             calls += 1
-            if endpoint == .okayFacePlus && calls == 1 { await noteVendorRun(logger) }
+            if endpoint == .okayFacePlus && calls == 1 { noteVendorRun(logger) }
             // Timed from here: waits on the breaker and the rate limit are not vendor time.
             let started = Date()
             let clock = ContinuousClock.now
@@ -234,18 +234,14 @@ struct RunWork: Sendable {
         }
     }
 
-    /// Counts this run as one that reached the vendor, and a repeated call when an earlier
-    /// run got there too. Best effort: a lost count must not hold up the request.
-    private func noteVendorRun(_ logger: Logger) async {
+    /// Marks this run as one that reached the vendor, and counts a repeated call when an
+    /// earlier run may have got there too. The store counted the run as a vendor run when it
+    /// was claimed (`ResultStore.claim`), so nothing waits on the database here.
+    private func noteVendorRun(_ logger: Logger) {
         log.update { $0.reachedVendor = true }
         if earlierVendorRuns > 0 {
             pipeline.metricsDuplicateVendorCall()
-            logger.warning("repeating a vendor call an earlier run made", metadata: ["earlierVendorRuns": "\(earlierVendorRuns)"])
-        }
-        do {
-            try await pipeline.store.recordVendorRun(requestId: request.requestId)
-        } catch {
-            logger.warning("could not record the vendor run", metadata: ["error": "\(error)"])
+            logger.warning("repeating a vendor call an earlier run may have made", metadata: ["earlierVendorRuns": "\(earlierVendorRuns)"])
         }
     }
 

@@ -112,13 +112,13 @@ public struct VerificationPipeline: Sendable {
             case .finished(let v):
                 verdict = v
             case .timedOut:
-                if Task.isCancelled { return await abandon(request, logger) }
+                if Task.isCancelled { return await abandon(request, log, logger) }
                 logger.error("request deadline exceeded", metadata: ["deadline": "\(configuration.requestDeadline)"])
                 metrics.deadlineExceeded.increment()
                 verdict = .init(decision: .error, reasons: [.deadlineExceeded], scores: .none)
             }
         }
-        if Task.isCancelled { return await abandon(request, logger) }
+        if Task.isCancelled { return await abandon(request, log, logger) }
 
         let done = log.snapshot
         if let journeyId = done.journeyId { logger[metadataKey: "journeyId"] = "\(journeyId)" }
@@ -137,7 +137,7 @@ public struct VerificationPipeline: Sendable {
 
         decided()
         guard let saved = await untilDone(logger, "save", { try await store.save(record) }) else {
-            return await abandon(request, logger)
+            return await abandon(request, log, logger)
         }
         switch saved {
         case .saved(let entry):
@@ -178,11 +178,12 @@ public struct VerificationPipeline: Sendable {
 
     /// A claimed request left undecided on purpose (shutdown, a revoked partition): its run is
     /// taken back, so restarts and rebalances while it waits (a vendor outage, a wrong password
-    /// being fixed) never make it poison. Best effort, one try: when the database is down too,
-    /// the run stays counted, as a crash's would.
-    private func abandon(_ request: VerificationRequested, _ logger: Logger) async -> PipelineOutcome {
+    /// being fixed) never make it poison, and so is its count as a vendor run when it never
+    /// called the vendor. Best effort, one try: when the database is down too, the run stays
+    /// counted, as a crash's would.
+    private func abandon(_ request: VerificationRequested, _ log: RunLog, _ logger: Logger) async -> PipelineOutcome {
         do {
-            try await store.releaseClaim(requestId: request.requestId)
+            try await store.releaseClaim(requestId: request.requestId, reachedVendor: log.snapshot.reachedVendor)
         } catch {
             logger.warning("could not take back the run of an abandoned request", metadata: ["error": "\(error)"])
         }

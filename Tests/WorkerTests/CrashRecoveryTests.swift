@@ -70,10 +70,10 @@ struct CrashRecoveryTests {
         let calls = stack.simulator.stats().okayFaceCalls
         #expect(calls >= total)
         // The worker never counts fewer than the vendor saw. It may count more, at most one per
-        // request in flight at the kill: a run killed after noting its vendor run but before
-        // the simulator recorded the call (the simulator counts a call when it answers, and a
-        // call whose client died is never answered). Noting is batched, so several runs can be
-        // in that window at once (seen: 8 counted, 5 seen, with 8 in flight).
+        // request in flight at the kill: a run killed after its claim (which counts it as a
+        // vendor run) but before the simulator recorded the call (the simulator counts a call
+        // when it answers, and a call whose client died is never answered). Seen: 8 counted,
+        // 5 seen, with 8 in flight.
         let counted = try await stack.count(
             "SELECT coalesce(sum(greatest(vendor_runs - 1, 0)), 0) AS count FROM verification_requests")
         if !(calls - total <= maxInFlight && counted >= calls - total && counted <= calls - total + maxInFlight) {

@@ -7,7 +7,7 @@ import Testing
 import Verification
 import Worker
 
-/// `PostgresResultStore` batches claims, vendor-run counts and decisions into a few statements;
+/// `PostgresResultStore` batches claims, their releases and decisions into a few statements;
 /// these check that batching keeps each caller's answer its own, against a real PostgreSQL.
 @Suite(.timeLimit(.minutes(2)), .offCooperativePool)
 struct ResultStoreTests {
@@ -75,13 +75,13 @@ struct ResultStoreTests {
             }
             #expect(repeated.sorted() == [1, 2, 3])
 
-            // Vendor runs are counted per call, also when one request is counted twice at once.
-            async let a: Void = store.recordVendorRun(requestId: "claim-1")
-            async let b: Void = store.recordVendorRun(requestId: "claim-1")
-            async let c: Void = store.recordVendorRun(requestId: "claim-2")
-            _ = try await (a, b, c)
-            #expect(try await store.claim(requestId: "claim-1", worker: "w2") == .claimed(runs: 2, earlierVendorRuns: 2))
-            #expect(try await store.claim(requestId: "claim-2", worker: "w2") == .claimed(runs: 2, earlierVendorRuns: 1))
+            // Each claim counted its run as one that may call the vendor: the three claims of
+            // "twice" answered 0, 1 and 2 earlier vendor runs, in the order of their runs.
+            let earlier = outcomes.filter { $0.0 == "twice" }.compactMap { outcome -> [Int]? in
+                if case .claimed(let runs, let earlier) = outcome.1 { return [runs, earlier] } else { return nil }
+            }
+            #expect(earlier.sorted { $0[0] < $1[0] } == [[1, 0], [2, 1], [3, 2]])
+            #expect(try await store.claim(requestId: "claim-1", worker: "w2") == .claimed(runs: 2, earlierVendorRuns: 1))
 
             // A decided request is not claimed again, and its claim row is gone.
             guard case .saved = try await store.save(Self.record("claim-3")) else {
@@ -90,6 +90,37 @@ struct ResultStoreTests {
             }
             #expect(try await store.claim(requestId: "claim-3", worker: "w1") == .alreadyDecided)
             #expect(try await stack.count("SELECT count(*) FROM request_claims WHERE request_id = 'claim-3'") == 0)
+        }
+    }
+
+    /// A released run gives back its count as a run, and its count as a vendor run unless it
+    /// reached the vendor; releases of one request at once each count, and never go below zero.
+    @Test func releasedClaimsTakeBackTheirRunsAndUnusedVendorRuns() async throws {
+        try await withStore { store, stack in
+            func counts(_ id: String) async throws -> [Int?] {
+                let row = try await stack.query("SELECT runs, vendor_runs FROM request_claims WHERE request_id = \(id)").first
+                return [row?.int("runs"), row?.int("vendor_runs")]
+            }
+            for id in ["idle", "called", "both"] { _ = try await store.claim(requestId: id, worker: "w1") }
+            _ = try await store.claim(requestId: "both", worker: "w2")
+            #expect(try await counts("both") == [2, 2])
+
+            async let a: Void = store.releaseClaim(requestId: "idle", reachedVendor: false)
+            async let b: Void = store.releaseClaim(requestId: "called", reachedVendor: true)
+            async let c: Void = store.releaseClaim(requestId: "both", reachedVendor: false)
+            async let d: Void = store.releaseClaim(requestId: "both", reachedVendor: true)
+            _ = try await (a, b, c, d)
+            #expect(try await counts("idle") == [0, 0])
+            #expect(try await counts("called") == [0, 1])
+            #expect(try await counts("both") == [0, 1])
+
+            // The next run of a request whose earlier run called the vendor hears of it.
+            #expect(try await store.claim(requestId: "called", worker: "w2") == .claimed(runs: 1, earlierVendorRuns: 1))
+            #expect(try await store.claim(requestId: "idle", worker: "w2") == .claimed(runs: 1, earlierVendorRuns: 0))
+            // More releases than runs stop at zero.
+            try await store.releaseClaim(requestId: "idle", reachedVendor: false)
+            try await store.releaseClaim(requestId: "idle", reachedVendor: false)
+            #expect(try await counts("idle") == [0, 0])
         }
     }
 

@@ -35,12 +35,14 @@ struct StoreSQLTests {
         #expect(!DecisionSQL.insert([record], topic: "t").query.sql.contains("INSERT INTO vendor_calls"))
     }
 
-    @Test func claimsAndVendorRunsBindTheirIdsAsArrays() {
+    @Test func claimsAndReleasesBindTheirIdsAsArrays() {
         let claim = DecisionSQL.claim(requestIds: ["a", "b"], workers: ["w1", "w2"])
         #expect(claim.binds == [.textArray(["a", "b"]), .textArray(["w1", "w2"])])
         #expect(claim.sql.contains("WHERE NOT EXISTS (SELECT 1 FROM verification_results"))
         #expect(claim.sql.contains("ORDER BY i.request_id"))
-        #expect(DecisionSQL.countVendorRuns(requestIds: ["a", "a"]).binds == [.textArray(["a", "a"]), .textArray(["a", "a"])])
+        #expect(claim.sql.contains("vendor_runs = request_claims.vendor_runs + 1"))
+        let release = DecisionSQL.releaseClaims(requestIds: ["a", "a", "b"], notReachingVendor: ["a"])
+        #expect(release.binds == [.textArray(["a", "a", "b"]), .textArray(["a"]), .textArray(["a", "a", "b"])])
     }
 
     @Test func theOutboxRelayReadsEachRowsTopic() {

@@ -4,7 +4,7 @@ import Postgres
 import Synchronization
 import Verification
 
-/// The SQL of the decision store (`PostgresResultStore`): claims, vendor-run counts, stored
+/// The SQL of the decision store (`PostgresResultStore`): claims and their release, stored
 /// requests and the one statement that writes a batch of decisions. Built here, apart from
 /// their execution, so tests can read every statement without a server.
 enum DecisionSQL {
@@ -13,33 +13,35 @@ enum DecisionSQL {
     /// order so that two workers claiming overlapping batches take their row locks in the same
     /// order. One plain INSERT … SELECT rather than a WITH of three parts: at a statement per
     /// request (low load), planning was most of PostgreSQL's CPU (docs/benchmarks.md).
-    /// Answers `request_id`, `runs`, `vendor_runs` per claimed request. The ids must be unique.
+    ///
+    /// The claim also counts the run as one that may call the vendor (`vendor_runs`): a run
+    /// that ends without calling takes it back with its decision or its release, so only a run
+    /// that dies keeps a count it may not have earned, never the other way round. Counting it
+    /// here rather than just before the call saves each request a round trip, which under load
+    /// kept its in-flight place from the vendor for a few hundred milliseconds (docs/benchmarks.md).
+    /// Answers `request_id`, `runs` and `earlier_vendor_runs` (not counting this run) per
+    /// claimed request. The ids must be unique.
     static func claim(requestIds ids: [String], workers: [String]) -> PostgresQuery {
         """
-        INSERT INTO request_claims (request_id, last_worker)
-        SELECT i.request_id, i.worker FROM unnest(\(ids), \(workers)) AS i(request_id, worker)
+        INSERT INTO request_claims (request_id, last_worker, vendor_runs)
+        SELECT i.request_id, i.worker, 1 FROM unnest(\(ids), \(workers)) AS i(request_id, worker)
         WHERE NOT EXISTS (SELECT 1 FROM verification_results v WHERE v.request_id = i.request_id)
         ORDER BY i.request_id
         ON CONFLICT (request_id) DO UPDATE
-            SET runs = request_claims.runs + 1, last_claimed_at = now(), last_worker = EXCLUDED.last_worker
-        RETURNING request_id, runs, vendor_runs
+            SET runs = request_claims.runs + 1, vendor_runs = request_claims.vendor_runs + 1,
+                last_claimed_at = now(), last_worker = EXCLUDED.last_worker
+        RETURNING request_id, runs, vendor_runs - 1 AS earlier_vendor_runs
         """
     }
 
-    /// Counted per occurrence, so a request listed twice gains two runs.
-    static func countVendorRuns(requestIds ids: [String]) -> PostgresQuery {
+    /// Takes back one run per occurrence of an id in `ids`, and its count as a vendor run per
+    /// occurrence in `notReachingVendor` (runs that never called the vendor), never below zero.
+    static func releaseClaims(requestIds ids: [String], notReachingVendor: [String]) -> PostgresQuery {
         """
         UPDATE request_claims
-        SET vendor_runs = vendor_runs + (SELECT count(*) FROM unnest(\(ids)) AS t(id) WHERE t.id = request_claims.request_id)
-        WHERE request_id = ANY(\(ids))
-        """
-    }
-
-    /// Takes back one run per occurrence of an id, never below zero.
-    static func releaseClaims(requestIds ids: [String]) -> PostgresQuery {
-        """
-        UPDATE request_claims
-        SET runs = greatest(runs - (SELECT count(*) FROM unnest(\(ids)) AS t(id) WHERE t.id = request_claims.request_id), 0)
+        SET runs = greatest(runs - (SELECT count(*) FROM unnest(\(ids)) AS t(id) WHERE t.id = request_claims.request_id), 0),
+            vendor_runs = greatest(
+                vendor_runs - (SELECT count(*) FROM unnest(\(notReachingVendor)) AS t(id) WHERE t.id = request_claims.request_id), 0)
         WHERE request_id = ANY(\(ids))
         """
     }

@@ -17,14 +17,18 @@ public final class PostgresResultStore: ResultStore, Service {
         var worker: String
     }
 
+    private struct Release: Sendable {
+        var requestId: String
+        var reachedVendor: Bool
+    }
+
     private let pool: PostgresPool
     private let resultTopic: String
     private let health: DatabaseHealth?
     private let logger: Logger
     private let decisions: BatchWriter<VerificationRecord, SaveOutcome>
     private let claims: BatchWriter<Claim, ClaimOutcome>
-    private let vendorRuns: BatchWriter<String, Void>
-    private let releases: BatchWriter<String, Void>
+    private let releases: BatchWriter<Release, Void>
 
     /// - Parameters:
     ///   - writers: concurrent decision statements; keep it below the pool size so dedupe
@@ -45,11 +49,10 @@ public final class PostgresResultStore: ResultStore, Service {
         claims = BatchWriter(maxBatch: maxBatch, loops: 2) { batch in
             await Self.claim(batch, pool: pool, health: health)
         }
-        vendorRuns = BatchWriter(maxBatch: maxBatch, loops: 1) { ids in
-            await Self.update(DecisionSQL.countVendorRuns(requestIds: ids), for: ids, pool: pool, health: health)
-        }
-        releases = BatchWriter(maxBatch: maxBatch, loops: 1) { ids in
-            await Self.update(DecisionSQL.releaseClaims(requestIds: ids), for: ids, pool: pool, health: health)
+        releases = BatchWriter(maxBatch: maxBatch, loops: 1) { batch in
+            let query = DecisionSQL.releaseClaims(
+                requestIds: batch.map(\.requestId), notReachingVendor: batch.filter { !$0.reachedVendor }.map(\.requestId))
+            return await Self.update(query, for: batch.count, pool: pool, health: health)
         }
     }
 
@@ -63,12 +66,11 @@ public final class PostgresResultStore: ResultStore, Service {
         }
     }
 
-    /// Runs the writer loops (decisions, claims, vendor-run counts) until `close()`.
+    /// Runs the writer loops (decisions, claims, released claims) until `close()`.
     public func runWriters() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.decisions.run() }
             group.addTask { await self.claims.run() }
-            group.addTask { await self.vendorRuns.run() }
             group.addTask { await self.releases.run() }
         }
     }
@@ -77,7 +79,6 @@ public final class PostgresResultStore: ResultStore, Service {
     public func close() {
         decisions.close()
         claims.close()
-        vendorRuns.close()
         releases.close()
     }
 
@@ -85,12 +86,8 @@ public final class PostgresResultStore: ResultStore, Service {
         try await claims.submit(Claim(requestId: requestId, worker: worker))
     }
 
-    public func recordVendorRun(requestId: String) async throws {
-        try await vendorRuns.submit(requestId)
-    }
-
-    public func releaseClaim(requestId: String) async throws {
-        try await releases.submit(requestId)
+    public func releaseClaim(requestId: String, reachedVendor: Bool) async throws {
+        try await releases.submit(Release(requestId: requestId, reachedVendor: reachedVendor))
     }
 
     public func save(_ record: VerificationRecord) async throws -> SaveOutcome {
@@ -102,7 +99,7 @@ public final class PostgresResultStore: ResultStore, Service {
     public func claimRedrive(requestId: String, fromRevision: Int, worker: String) async throws -> ClaimOutcome {
         try await Self.observed(pool, health) { connection in
             guard let row = try connection.query(RedriveSQL.claim(requestId: requestId, fromRevision: fromRevision, worker: worker)).first,
-                  let runs = row.int("runs"), let vendorRuns = row.int("vendor_runs")
+                  let runs = row.int("runs"), let vendorRuns = row.int("earlier_vendor_runs")
             else { return .alreadyDecided }
             return .claimed(runs: runs, earlierVendorRuns: vendorRuns)
         }
@@ -147,15 +144,15 @@ public final class PostgresResultStore: ResultStore, Service {
         }
     }
 
-    /// One UPDATE for a batch of ids; each id gets its result.
+    /// One UPDATE for a batch of `count` items; each item gets its result.
     private static func update(
-        _ query: PostgresQuery, for ids: [String], pool: PostgresPool, health: DatabaseHealth?
+        _ query: PostgresQuery, for count: Int, pool: PostgresPool, health: DatabaseHealth?
     ) async -> [Result<Void, any Error>] {
         do {
             try await observed(pool, health) { _ = try $0.query(query) }
-            return ids.map { _ in .success(()) }
+            return Array(repeating: .success(()), count: count)
         } catch {
-            return ids.map { _ in .failure(error) }
+            return Array(repeating: .failure(error), count: count)
         }
     }
 
@@ -178,7 +175,8 @@ public final class PostgresResultStore: ResultStore, Service {
                 let claimed = try await observed(pool, health) { connection in
                     var claimed: [String: ClaimOutcome] = [:]
                     for row in try connection.query(query) {
-                        guard let id = row.string("request_id"), let runs = row.int("runs"), let vendorRuns = row.int("vendor_runs")
+                        guard let id = row.string("request_id"), let runs = row.int("runs"),
+                              let vendorRuns = row.int("earlier_vendor_runs")
                         else { throw PostgresError(message: "claim returned an incomplete row") }
                         claimed[id] = .claimed(runs: runs, earlierVendorRuns: vendorRuns)
                     }

@@ -6,16 +6,18 @@ import Verification
 /// redrive takes, and the worker's claim and write of a re-driven request. Re-drives are
 /// rare, so these run one request per statement, apart from the batched first decisions.
 enum RedriveSQL {
-    /// The claim of a re-drive: counted in `request_claims` like any run, but only while the
-    /// revision it re-drives is in force and retryable. No row answered: the decision moved on.
+    /// The claim of a re-drive: counted in `request_claims` like any run (and, like any, as a
+    /// run that may call the vendor: `DecisionSQL.claim`), but only while the revision it
+    /// re-drives is in force and retryable. No row answered: the decision moved on.
     static func claim(requestId: String, fromRevision: Int, worker: String) -> PostgresQuery {
         """
-        INSERT INTO request_claims (request_id, last_worker)
-        SELECT request_id, \(worker) FROM verification_results
+        INSERT INTO request_claims (request_id, last_worker, vendor_runs)
+        SELECT request_id, \(worker), 1 FROM verification_results
         WHERE request_id = \(requestId) AND revision = \(fromRevision) AND retryable
         ON CONFLICT (request_id) DO UPDATE
-            SET runs = request_claims.runs + 1, last_claimed_at = now(), last_worker = EXCLUDED.last_worker
-        RETURNING request_id, runs, vendor_runs
+            SET runs = request_claims.runs + 1, vendor_runs = request_claims.vendor_runs + 1,
+                last_claimed_at = now(), last_worker = EXCLUDED.last_worker
+        RETURNING request_id, runs, vendor_runs - 1 AS earlier_vendor_runs
         """
     }
 
