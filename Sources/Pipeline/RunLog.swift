@@ -11,6 +11,8 @@ final class RunLog: Sendable {
         var calls: [VendorCallRecord] = []
         var vendorSummary = VerificationCompleted.VendorSummary(status: nil, messageCode: nil, httpStatus: nil)
         var reachedVendor = false
+        /// The run gave up its turn at the vendor before any call (``VendorTurn/Answer/withdrawn``).
+        var withdrawn = false
     }
 
     private let state: Mutex<State>

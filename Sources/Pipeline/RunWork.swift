@@ -15,6 +15,8 @@ struct RunWork: Sendable {
     let receivedAt: Date
     let log: RunLog
     let earlierVendorRuns: Int
+    /// Taken once the images are loaded, for the journey and the OkayFace Plus calls.
+    let turn: VendorTurn
     let logger: Logger
 
     private var configuration: PipelineConfiguration { pipeline.configuration }
@@ -74,6 +76,15 @@ struct RunWork: Sendable {
         let heldBytes = Double(loaded.imageIdCard.byteCount + loaded.imageBest.byteCount + loaded.mobileSdkData.byteCount)
         pipeline.metrics.inFlightImageBytes.increment(by: heldBytes)
         defer { pipeline.metrics.inFlightImageBytes.decrement(by: heldBytes) }
+
+        switch await turn.begin() {
+        case .granted: break
+        case .withdrawn:
+            log.update { $0.withdrawn = true }
+            return Self.error([.deadlineExceeded])  // not used: the run is abandoned
+        case .cancelled: return Self.error([.deadlineExceeded])
+        }
+        defer { turn.end() }
 
         var call = loaded
         if let journeyId = request.journeyId {

@@ -54,11 +54,14 @@ public struct VerificationPipeline: Sendable {
 
     /// Runs one message to its outcome.
     ///
+    /// - Parameter turn: the request's turn at the vendor, taken after its images are loaded.
     /// - Parameter decided: called once the request's work is over (claim, images, vendor
     ///   calls, decision) and only its write remains, so the caller can give its place to the
     ///   next request instead of holding it through the group commit. Not called on paths that
     ///   return earlier; the caller releases the place when `process` returns anyway.
-    public func process(_ message: IncomingMessage, decided: @Sendable () -> Void = {}) async -> PipelineOutcome {
+    public func process(
+        _ message: IncomingMessage, turn: VendorTurn = .unlimited, decided: @Sendable () -> Void = {}
+    ) async -> PipelineOutcome {
         var logger = self.logger
         logger[metadataKey: "partition"] = "\(message.partition)"
         logger[metadataKey: "offset"] = "\(message.offset)"
@@ -107,20 +110,21 @@ public struct VerificationPipeline: Sendable {
             if runs > 1 { logger.notice("request restarted after an earlier run", metadata: ["runs": "\(runs)"]) }
             let work = RunWork(
                 pipeline: self, request: request, receivedAt: message.receivedAt, log: log, earlierVendorRuns: earlierVendorRuns,
-                logger: logger)
+                turn: turn, logger: logger)
             switch await Self.withDeadline(configuration.requestDeadline, deadlines: deadlines, work.decide) {
             case .finished(let v):
                 verdict = v
             case .timedOut:
-                if Task.isCancelled { return await abandon(request, log, logger) }
+                if Task.isCancelled || log.snapshot.withdrawn { return await abandon(request, log, logger) }
                 logger.error("request deadline exceeded", metadata: ["deadline": "\(configuration.requestDeadline)"])
                 metrics.deadlineExceeded.increment()
                 verdict = .init(decision: .error, reasons: [.deadlineExceeded], scores: .none)
             }
         }
-        if Task.isCancelled { return await abandon(request, log, logger) }
-
         let done = log.snapshot
+        if done.withdrawn { logger.info("stopping or handed over before its vendor turn: left to the next run") }
+        if Task.isCancelled || done.withdrawn { return await abandon(request, log, logger) }
+
         if let journeyId = done.journeyId { logger[metadataKey: "journeyId"] = "\(journeyId)" }
         let result = VerificationCompleted(
             requestId: request.requestId, journeyId: done.journeyId, subject: request.subject,

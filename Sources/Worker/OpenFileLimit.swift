@@ -16,10 +16,11 @@ import Logging
 /// privileges, as Go's runtime does at start-up; nothing here uses `select`, whose sets stop
 /// at 1,024.
 enum OpenFileLimit {
-    /// Descriptors for `maxInFlight` requests: three images and a connection each, plus the
-    /// database pool, Kafka sockets, the health server and libraries' own.
+    /// Descriptors for `maxInFlight` requests: three images and a connection each, and three
+    /// images for each request started ahead of its vendor turn, plus the database pool, Kafka
+    /// sockets, the health server and libraries' own.
     static func needed(maxInFlight: Int, databasePoolSize: Int) -> Int {
-        4 * maxInFlight + databasePoolSize + 128
+        4 * maxInFlight + 3 * VerificationConsumer.ahead(maxInFlight: maxInFlight) + databasePoolSize + 128
     }
 
     /// Raises the soft limit to the hard one when it is lower than `needed`; warns when even
