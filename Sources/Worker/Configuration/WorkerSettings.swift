@@ -55,7 +55,7 @@ public enum WorkerSettings {
     // The worker
     public static let workerMaxInFlight = Setting(
         "WORKER_MAX_IN_FLIGHT", .integer(default: 64, range: 1...100_000),
-        "requests processed at once per replica (claim, images, journey, vendor calls, decision; a decided request waiting for its group commit no longer holds a place); up to max(4×, 2000) fetched messages wait in memory (images are opened only when a request runs), beyond that all partitions are paused until three quarters of that is left. A running request keeps its three images open until its vendor call ends: about 4 descriptors per request in flight; the worker raises its soft `ulimit -n` up to the hard limit for that and warns when the hard limit is too low")
+        "requests in their vendor calls (journey, OkayFace Plus) at once per replica; up to an eighth more (at least one) are started ahead, claimed with their images loaded, waiting for a turn, so an ended call is replaced at once (a decided request waiting for its group commit no longer holds a place); up to max(4×, 2000) fetched messages wait in memory (images are opened only when a request runs), beyond that all partitions are paused until three quarters of that is left. A started request keeps its three images open until its vendor call ends: about 4 descriptors per request in flight and 3 per request ahead; the worker raises its soft `ulimit -n` up to the hard limit for that and warns when the hard limit is too low")
     public static let workerShutdownGraceMs = Setting(
         "WORKER_SHUTDOWN_GRACE_MS", .integer(default: 30_000, range: 0...3_600_000),
         "how long in-flight requests may finish after SIGTERM")
