@@ -239,6 +239,9 @@ public final class VerificationConsumer: Service {
             ])
     }
 
+    /// Whether `stop` has begun: nothing new may start from then on.
+    private var isStopping: Bool { state.withLock { $0.pauseReasons.contains(.stopping) } }
+
     /// Runs a message, then the messages that queued behind it under the same key.
     private func runChain(_ first: Work) async {
         state.withLock { $0.chains += 1 }
@@ -246,7 +249,7 @@ public final class VerificationConsumer: Service {
         var next: Work? = first
         while let work = next {
             guard await gate.enter() else { return }
-            if state.withLock({ $0.pauseReasons.contains(.stopping) }) {
+            if isStopping {
                 gate.leave()
                 return
             }
@@ -277,7 +280,7 @@ public final class VerificationConsumer: Service {
         VendorTurn(
             begin: { [self] in
                 guard await vendorGate.enter() else { return .cancelled }
-                if state.withLock({ $0.pauseReasons.contains(.stopping) }) || !ledger.mayStart(ticket) {
+                if isStopping || !ledger.mayStart(ticket) {
                     vendorGate.leave()
                     return .withdrawn
                 }
